@@ -1,0 +1,409 @@
+"""HTTP/1.1 messages as bytes: parsing and rendering, with no I/O.
+
+Headers are kept as an ordered tuple of ``(name, value)`` pairs so the wire
+view shows order and duplicates exactly as they travelled. Names and values
+are decoded as Latin-1, which maps every byte to one character and back.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from http import HTTPStatus
+
+from ._framing import (
+    ends_at_header_section,
+    may_carry_content,
+    may_send_content_length,
+)
+
+__all__ = [
+    "MAX_BODY",
+    "MAX_HEAD",
+    "Headers",
+    "ProtocolError",
+    "RemoteProtocolError",
+    "Request",
+    "Response",
+    "WireResponse",
+    "field_value_problem",
+    "header_values",
+    "last_header",
+    "parse_chunked",
+    "parse_request_head",
+    "parse_response",
+    "reason_phrase",
+    "render_as_written",
+    "render_request",
+    "render_response",
+    "request_body_length",
+    "split_head",
+    "token_problem",
+]
+
+Headers = tuple[tuple[str, str], ...]
+
+MAX_HEAD = 64 * 1024
+"""Largest header section the server reads (bytes); beyond it, 431."""
+MAX_BODY = 1024 * 1024
+"""Largest request body the server accepts (bytes); beyond it, 413."""
+
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_STATUS_LINE = re.compile(r"(HTTP/\d\.\d) (\d{3})(?: (.*))?")
+_REQUEST_LINE = re.compile(r"([^ ]+) ([^ ]+) (HTTP/\d\.\d)")
+_CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r\n]*)?")
+
+
+class ProtocolError(Exception):
+    """Something broke HTTP/1.1 framing or syntax."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent something HTTP/1.1 does not allow.
+
+    ``status_hint`` is the status a server answers with (400, 413, 431, 501).
+    """
+
+    def __init__(self, message: str, status_hint: int = 400) -> None:
+        super().__init__(message)
+        self.status_hint = status_hint
+
+
+def reason_phrase(status: int) -> str:
+    """The standard reason phrase, or an empty one for unregistered codes."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def token_problem(what: str, text: str) -> str | None:
+    """Why ``text`` is not a valid token (RFC 9110 §5.6.2), or None when it is."""
+    if not text:
+        return f"{what} is empty"
+    if _TOKEN.fullmatch(text):
+        return None
+    bad = next(ch for ch in text if not _TOKEN.fullmatch(ch))
+    if bad == " ":
+        return f"{what} {text!r} contains a space; a token has no spaces"
+    if bad == ":":
+        return f"{what} {text!r} contains a colon, which ends a field name"
+    if not bad.isascii():
+        return f"{what} {text!r} contains non-ASCII character {bad!r}"
+    return f"{what} {text!r} contains {bad!r}, which is not allowed in a token"
+
+
+def field_value_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a field value (RFC 9110 §5.5), or None.
+
+    CR and LF would end the field early and let the rest be read as another
+    field or message (header injection); other controls are refused too.
+    """
+    for ch in value:
+        if ch in "\r\n":
+            return "the value contains a line break (CR or LF), which would inject a new line"
+        if ch == "\0" or (ord(ch) < 0x20 and ch != "\t") or ord(ch) == 0x7F:
+            return f"the value contains the control character {ch!r}"
+        if ord(ch) > 0xFF or not ch.isascii():
+            return f"the value contains non-ASCII character {ch!r}; send ASCII text"
+    return None
+
+
+def header_values(headers: Headers, name: str) -> list[str]:
+    """Every value of the field ``name`` (case-insensitive), in order."""
+    wanted = name.lower()
+    return [value for key, value in headers if key.lower() == wanted]
+
+
+def last_header(headers: Headers, name: str) -> str | None:
+    """The last value of ``name``, or None when absent."""
+    values = header_values(headers, name)
+    return values[-1] if values else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    """A request as the server parsed it.
+
+    Attributes:
+        method: the method token, as sent (case-sensitive, RFC 9110 §9.1).
+        target: the request target, usually an origin-form path.
+        version: ``"HTTP/1.1"`` or ``"HTTP/1.0"``.
+        headers: the header fields in order, duplicates kept.
+        body: the decoded request content.
+    """
+
+    method: str
+    target: str
+    version: str = "HTTP/1.1"
+    headers: Headers = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return last_header(self.headers, name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Response:
+    """A response a handler wants to send, before the server frames it.
+
+    Attributes:
+        status: the status code.
+        headers: header fields other than the framing ones; the server adds
+            Content-Length itself where RFC 9110 allows one.
+        body: the content; dropped by :func:`render_response` where the status
+            or the method forbid content.
+    """
+
+    status: int
+    headers: Headers = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        return last_header(self.headers, name)
+
+
+@dataclass(frozen=True, kw_only=True)
+class WireResponse:
+    """A response as it was read from the wire.
+
+    Attributes:
+        version: the HTTP version in the status line.
+        status: the status code.
+        reason: the reason phrase (possibly empty).
+        headers: the header fields in order, duplicates kept.
+        body: the content, framed per RFC 9112 §6.3 (chunked coding removed).
+        framing: how the end of the message was found, in words.
+        trailers: fields of a chunked trailer section, if any.
+        raw: the exact bytes of this message.
+    """
+
+    version: str
+    status: int
+    reason: str
+    headers: Headers
+    body: bytes
+    framing: str
+    trailers: Headers
+    raw: bytes
+
+    def header(self, name: str) -> str | None:
+        return last_header(self.headers, name)
+
+    @property
+    def head(self) -> bytes:
+        """The status line and header section, up to and including the empty line."""
+        return self.raw[: self.raw.index(b"\r\n\r\n") + 4]
+
+
+def render_response(response: Response, method: str) -> bytes:
+    """The bytes a compliant server sends for ``response`` to ``method``.
+
+    Framing is decided here and only here: Content-Length and
+    Transfer-Encoding supplied by a handler are dropped, content is dropped
+    where the status or method forbid it, and Content-Length is added where
+    RFC 9110 §8.6 allows it (for HEAD, the length GET would have had).
+    """
+    status = response.status
+    lines = [f"HTTP/1.1 {status} {reason_phrase(status)}"]
+    for name, value in response.headers:
+        if name.lower() not in ("content-length", "transfer-encoding"):
+            lines.append(f"{name}: {value}")
+    body = response.body if may_carry_content(status, method) else b""
+    if may_send_content_length(status, method) and status != 304:
+        like_get = method.upper() == "HEAD" and may_carry_content(status, "GET")
+        length = len(response.body) if like_get else len(body)
+        lines.append(f"Content-Length: {length}")
+    head = "\r\n".join(lines) + "\r\n\r\n"
+    return head.encode("latin-1") + body
+
+
+def render_as_written(response: Response) -> bytes:
+    """The bytes of ``response`` exactly as a handler wrote it: no field added or dropped.
+
+    This is how a learner's handler is sent, so its mistakes reach the wire
+    where the checker can see them.
+    """
+    status = response.status
+    lines = [f"HTTP/1.1 {status} {reason_phrase(status)}"]
+    lines += [f"{name}: {value}" for name, value in response.headers]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body
+
+
+def render_request(method: str, target: str, headers: Headers, body: bytes = b"") -> bytes:
+    """The exact bytes of a request, with the fields exactly as given."""
+    lines = [f"{method} {target} HTTP/1.1", *(f"{name}: {value}" for name, value in headers)]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def split_head(buffer: bytes, limit: int = MAX_HEAD) -> int | None:
+    """Where the header section in ``buffer`` ends (after the empty line).
+
+    None while the empty line has not arrived; raises 431 when the header
+    section is longer than ``limit``.
+    """
+    end = buffer.find(b"\r\n\r\n", 0, limit + 4)
+    if end >= 0:
+        return end + 4
+    if len(buffer) > limit:
+        raise RemoteProtocolError(f"header section larger than {limit} bytes", 431)
+    return None
+
+
+def _parse_fields(lines: list[bytes]) -> Headers:
+    fields = []
+    for line in lines:
+        text = line.decode("latin-1")
+        if text[:1] in (" ", "\t"):
+            raise RemoteProtocolError("obsolete line folding is not allowed (RFC 9112 §5.2)")
+        name, colon, value = text.partition(":")
+        if not colon:
+            raise RemoteProtocolError(f"header line without a colon: {text[:60]!r}")
+        problem = token_problem("field name", name)
+        if problem:
+            raise RemoteProtocolError(problem)
+        value = value.strip(" \t")
+        if any(ch in "\r\n\0" for ch in value):
+            raise RemoteProtocolError(f"invalid character in the value of {name}")
+        fields.append((name, value))
+    return tuple(fields)
+
+
+def parse_request_head(head: bytes) -> tuple[str, str, str, Headers]:
+    """Parse a request line and header section into method, target, version, headers."""
+    request_line, *field_lines = head.rstrip(b"\r\n").split(b"\r\n")
+    match = _REQUEST_LINE.fullmatch(request_line.decode("latin-1"))
+    if not match:
+        raise RemoteProtocolError(f"malformed request line: {request_line[:80]!r}")
+    method, target, version = match.groups()
+    if token_problem("method", method):
+        raise RemoteProtocolError(f"invalid method: {method[:40]!r}")
+    if version not in ("HTTP/1.1", "HTTP/1.0"):
+        raise RemoteProtocolError(f"unsupported version {version}", 505)
+    headers = _parse_fields(field_lines)
+    if version == "HTTP/1.1" and len(header_values(headers, "host")) != 1:
+        raise RemoteProtocolError("HTTP/1.1 needs exactly one Host field (RFC 9112 §3.2)")
+    return method, target, version, headers
+
+
+def request_body_length(headers: Headers) -> int | None:
+    """The request's content length, or None for chunked content (RFC 9112 §6.3).
+
+    Ambiguous framing is refused rather than guessed, because a guess that
+    differs from another server's is how requests get smuggled.
+    """
+    encodings = header_values(headers, "transfer-encoding")
+    lengths = header_values(headers, "content-length")
+    if encodings and lengths:
+        raise RemoteProtocolError("both Transfer-Encoding and Content-Length (RFC 9112 §6.1)")
+    if encodings:
+        if [e.strip().lower() for e in encodings] != ["chunked"]:
+            raise RemoteProtocolError(f"unsupported transfer coding {', '.join(encodings)}", 501)
+        return None
+    if len(lengths) > 1:
+        raise RemoteProtocolError("more than one Content-Length field (RFC 9112 §6.3)")
+    if not lengths:
+        return 0
+    if not lengths[0].isdigit() or not lengths[0].isascii() or len(lengths[0]) > 12:
+        raise RemoteProtocolError(f"invalid Content-Length {lengths[0][:20]!r}")
+    length = int(lengths[0])
+    if length > MAX_BODY:
+        raise RemoteProtocolError(f"content of {length} bytes exceeds {MAX_BODY}", 413)
+    return length
+
+
+def parse_chunked(buffer: bytes, limit: int = MAX_BODY) -> tuple[bytes, Headers, int] | None:
+    """Decode chunked content at the start of ``buffer`` (RFC 9112 §7.1).
+
+    Returns the content, the trailer fields and how many bytes were used, or
+    None when more bytes are needed.
+    """
+    body = bytearray()
+    pos = 0
+    while True:
+        line_end = buffer.find(b"\r\n", pos, pos + 1024)
+        if line_end < 0:
+            if len(buffer) - pos > 1024:
+                raise RemoteProtocolError("chunk size line too long")
+            return None
+        match = _CHUNK_SIZE.fullmatch(buffer[pos:line_end])
+        if not match:
+            raise RemoteProtocolError(f"invalid chunk size line {buffer[pos:line_end][:20]!r}")
+        size = int(match.group(1), 16)
+        pos = line_end + 2
+        if size == 0:
+            break
+        if len(body) + size > limit:
+            raise RemoteProtocolError(f"chunked content exceeds {limit} bytes", 413)
+        if len(buffer) < pos + size + 2:
+            return None
+        if buffer[pos + size : pos + size + 2] != b"\r\n":
+            raise RemoteProtocolError("chunk data not followed by CRLF")
+        body += buffer[pos : pos + size]
+        pos += size + 2
+    if buffer[pos : pos + 2] == b"\r\n":
+        return bytes(body), (), pos + 2
+    end = split_head(buffer[pos:], 8 * 1024)
+    if end is None:
+        return None
+    trailers = _parse_fields(buffer[pos : pos + end - 4].split(b"\r\n"))
+    return bytes(body), trailers, pos + end
+
+
+def parse_response(
+    buffer: bytes, method: str, *, eof: bool = False
+) -> tuple[WireResponse, int] | None:
+    """Read one response from the start of ``buffer``, framed per RFC 9112 §6.3.
+
+    ``method`` is the method of the request it answers. Returns the response
+    and the number of bytes it used (anything after belongs to the next
+    message), or None when more bytes are needed. With ``eof`` the peer has
+    closed, which ends a message that has no declared length.
+    """
+    end = split_head(buffer)
+    if end is None:
+        if eof and buffer:
+            raise RemoteProtocolError(f"closed inside the header section: {buffer[:40]!r}")
+        return None
+    status_line, *field_lines = buffer[: end - 4].split(b"\r\n")
+    match = _STATUS_LINE.fullmatch(status_line.decode("latin-1"))
+    if not match:
+        raise RemoteProtocolError(f"illegal status line: {status_line[:60]!r}")
+    version, code, reason = match.group(1), int(match.group(2)), match.group(3) or ""
+    headers = _parse_fields(field_lines)
+    rest = buffer[end:]
+    trailers: Headers = ()
+    codings = ",".join(header_values(headers, "transfer-encoding")).lower()
+    if ends_at_header_section(code, method):
+        body, used, framing = b"", 0, f"ends at the empty line ({code} to {method.upper()})"
+    elif codings.rstrip(" ,").endswith("chunked"):
+        decoded = parse_chunked(rest)
+        if decoded is None:
+            return None
+        body, trailers, used = decoded
+        framing = "chunked"
+    elif header_values(headers, "content-length"):
+        lengths = sorted({v.strip() for v in header_values(headers, "content-length")})
+        if len(lengths) != 1 or not (lengths[0].isascii() and lengths[0].isdigit()):
+            raise RemoteProtocolError(f"invalid Content-Length {lengths}")
+        used = int(lengths[0])
+        if len(rest) < used:
+            if eof:
+                raise RemoteProtocolError(f"connection closed after {len(rest)} of {used} bytes")
+            return None
+        body, framing = rest[:used], f"Content-Length: {used}"
+    else:
+        if not eof:
+            return None
+        body, used, framing = rest, len(rest), "read until the connection closed"
+    message = WireResponse(
+        version=version,
+        status=code,
+        reason=reason,
+        headers=headers,
+        body=body,
+        framing=framing,
+        trailers=trailers,
+        raw=buffer[: end + used],
+    )
+    return message, end + used
