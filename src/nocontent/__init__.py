@@ -1,0 +1,70 @@
+"""nocontent: a hands-on course on HTTP 204 No Content.
+
+The names below are what the notebooks use: start the embedded server with
+:func:`serve`, look at exact bytes with :func:`exchange`, and judge a
+response against the RFCs with :func:`check`.
+"""
+
+from ._app import App, Beacon
+from ._builder import Freshness, freshness
+from ._checker import RULES, Finding, Level, Report, Rule, check, judge
+from ._framing import (
+    ends_at_header_section,
+    may_carry_content,
+    may_send_content_length,
+    may_send_transfer_encoding,
+)
+from ._http import Request, Response, WireResponse, parse_response
+from ._misbehave import KINDS as MISBEHAVIOURS
+from ._server import Record, Server, serve
+from ._store import Document, DocumentStore, etag_for
+from ._version import __version__
+from ._widgets import freshness_calculator, request_builder
+from ._wire import (
+    Exchange,
+    LocalProtocolError,
+    build_request,
+    conversation,
+    exchange,
+    exchange_twice,
+    visible,
+)
+
+__all__ = [
+    "MISBEHAVIOURS",
+    "RULES",
+    "App",
+    "Beacon",
+    "Document",
+    "DocumentStore",
+    "Exchange",
+    "Finding",
+    "Freshness",
+    "Level",
+    "LocalProtocolError",
+    "Record",
+    "Report",
+    "Request",
+    "Response",
+    "Rule",
+    "Server",
+    "WireResponse",
+    "__version__",
+    "build_request",
+    "check",
+    "conversation",
+    "ends_at_header_section",
+    "etag_for",
+    "exchange",
+    "exchange_twice",
+    "freshness",
+    "freshness_calculator",
+    "judge",
+    "may_carry_content",
+    "may_send_content_length",
+    "may_send_transfer_encoding",
+    "parse_response",
+    "request_builder",
+    "serve",
+    "visible",
+]
