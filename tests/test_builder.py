@@ -55,6 +55,10 @@ def test_targets_come_from_the_routes_with_examples_filled_in() -> None:
         "/misbehave/content-length-zero",
         "/misbehave/chunked",
         "/misbehave/smuggle",
+        "/editor",
+        "/editor/form",
+        "/editor/form/save",
+        "/editor/form/reset",
     )
 
 

@@ -8,6 +8,7 @@ response against the RFCs with :func:`check`.
 from ._app import App, Beacon
 from ._builder import Freshness, freshness
 from ._checker import RULES, Finding, Level, Report, Rule, check, judge
+from ._editor import browser_url
 from ._framing import (
     ends_at_header_section,
     may_carry_content,
@@ -50,6 +51,7 @@ __all__ = [
     "Server",
     "WireResponse",
     "__version__",
+    "browser_url",
     "build_request",
     "check",
     "conversation",

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 
+from ._editor import Editor
 from ._framing import may_carry_content
 from ._http import Headers, Request, Response, reason_phrase, render_as_written
 from ._misbehave import KINDS, RawReply, misbehave
@@ -48,6 +49,10 @@ ROUTES = (
     ("GET /cache/max-age/{n}", "204 with Cache-Control: max-age=n"),
     ("GET /cache/no-store", "204 with Cache-Control: no-store"),
     ("ANY /misbehave/{kind}", "a deliberately broken 204: " + ", ".join(KINDS)),
+    ("GET, HEAD /editor", "a page that edits ?doc={name} and saves it with PUT and If-Match"),
+    ("GET, HEAD /editor/form", "plain HTML forms answered 204, 205 and 200"),
+    ("POST /editor/form/save", "204; the server records the submitted fields"),
+    ("POST /editor/form/reset", "205 Reset Content; recorded too"),
 )
 
 _EXTRA_HEADERS: dict[int, Headers] = {
@@ -112,6 +117,7 @@ class App:
         self.beacons: deque[Beacon] = deque(maxlen=1000)
         self._beacon_lock = threading.Lock()
         self.mounts: dict[str, Handler] = {}
+        self.editor = Editor()
         self._routes: list[tuple[re.Pattern[str], Callable[..., Reply]]] = [
             (re.compile(r"/"), self._index),
             (re.compile(r"/docs/([A-Za-z0-9._-]{1,64})"), self._docs),
@@ -121,6 +127,9 @@ class App:
             (re.compile(r"/cache/max-age/(\d{1,9})"), self._cache_max_age),
             (re.compile(r"/cache/no-store"), self._cache_no_store),
             (re.compile(r"/misbehave/([a-z-]+)"), self._misbehave),
+            (re.compile(r"/editor"), self.editor.page),
+            (re.compile(r"/editor/form"), self.editor.form),
+            (re.compile(r"/editor/form/(save|reset)"), self.editor.submit),
         ]
 
     def handle(self, request: Request, now: float) -> Reply:
