@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 
 from ._checker import check
+from .lab import add_commands as _add_lab_commands
 
 __all__ = ["main"]
 
@@ -139,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
         help="send DATA (UTF-8) as the content; implies POST without -X",
     )
     check_.set_defaults(run=_check)
+    _add_lab_commands(commands)  # `lab capture` and `lab clients` (nocontent.lab)
     return parser
 
 
