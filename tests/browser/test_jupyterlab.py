@@ -3,7 +3,9 @@
 A learner's first hour: open ``00-start-here``, run every cell, then use the
 request builder with the mouse (choose a method, switch on a header, press
 Send) and read the verdict. The notebook is a temporary copy with a builder
-cell added at the end; the repository's notebooks are not touched.
+cell added at the end; the repository's notebooks are not touched. The
+notebook has a builder of its own (driven from code by the cell after it), so
+the test works in the added cell's builder, which starts with an empty history.
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ def test_run_the_start_notebook_and_send_a_put_from_the_builder(jupyter, page) -
     first_output = notebook.locator(".jp-CodeCell").first.locator(".jp-OutputArea-output")
     assert first_output.inner_text().strip() == "Setup OK"
 
-    builder = notebook.locator(".nc-builder")
+    # The added cell is the last code cell; the notebook's own builder is further up.
+    builder = notebook.locator(".jp-CodeCell").last.locator(".nc-builder")
     builder.wait_for()
     builder.locator(".nc-method button", has_text=re.compile(r"^PUT$")).click()
     builder.locator(".nc-preset", has_text=re.compile(r"^If-Match$")).click()
