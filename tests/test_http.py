@@ -216,6 +216,14 @@ def test_http_1_0_needs_no_host() -> None:
         (b"G@T / HTTP/1.1\r\nHost: h\r\n\r\n", "invalid method", 400),
         (b"GET /a b HTTP/1.1\r\nHost: h\r\n\r\n", "malformed request line", 400),
         (b"GET / HTTP/2.0\r\nHost: h\r\n\r\n", "unsupported version", 505),
+        # Regressions: these were accepted.
+        (b"GET /a\rb HTTP/1.1\r\nHost: h\r\n\r\n", "control character", 400),
+        (b"GET /a\x00b HTTP/1.1\r\nHost: h\r\n\r\n", "control character", 400),
+        (b"GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n", "control character", 400),
+        (b"GET / HTTP/1.1\r\nHost: h\r\r\n\r\n", "invalid character", 400),
+        (b"GET / HTTP/1.1\r\nHost: h\n\r\n\r\n", "invalid character", 400),
+        (b"GET / HTTP/1.0\r\r\n\r\n", "malformed request line", 400),
+        (b"PUT / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "HTTP/1.0", 400),
     ],
     ids=[
         "no host",
@@ -225,6 +233,13 @@ def test_http_1_0_needs_no_host() -> None:
         "bad method",
         "bad line",
         "version",
+        "bare CR in target",
+        "NUL in target",
+        "tab in target",
+        "bare CR ending the last field",
+        "bare LF ending the last field",
+        "bare CR ending the request line",
+        "TE in HTTP/1.0",
     ],
 )
 def test_parse_request_head_errors(head: bytes, message: str, status: int) -> None:
@@ -257,7 +272,19 @@ def test_request_body_length(headers: tuple[tuple[str, str], ...], length: int |
         ((("Content-Length", "\xb2"),), "invalid Content-Length", 400),
         ((("Content-Length", str(MAX_BODY + 1)),), "exceeds", 413),
         ((("Transfer-Encoding", "gzip, chunked"),), "unsupported transfer coding", 501),
-        ((("Transfer-Encoding", "gzip"),), "unsupported transfer coding", 501),
+        ((("Transfer-Encoding", "chunked"), ("Transfer-Encoding", "chunked")),
+         "unsupported transfer coding", 501),
+        # Regression: chunked not last was 501; RFC 9112 §6.3 says 400 (length unknown).
+        ((("Transfer-Encoding", "gzip"),), "chunked is not the final", 400),
+        ((("Transfer-Encoding", "chunked, identity"),), "chunked is not the final", 400),
+        ((("Transfer-Encoding", "chunked"), ("Transfer-Encoding", "gzip")),
+         "chunked is not the final", 400),
+        ((("Transfer-Encoding", "chunked,"),), "chunked is not the final", 400),
+        ((("Content-Length", "+3"),), "invalid Content-Length", 400),
+        # Regression, found by tests/test_fuzz.py: these were read as chunked.
+        ((("Transfer-Encoding", "\x0bchunked"),), "chunked is not the final", 400),
+        ((("Transfer-Encoding", "chunked\x85"),), "chunked is not the final", 400),
+        ((("Transfer-Encoding", "\xa0chunked"),), "chunked is not the final", 400),
     ],
     ids=[
         "CL and TE",
@@ -267,7 +294,15 @@ def test_request_body_length(headers: tuple[tuple[str, str], ...], length: int |
         "superscript CL",
         "too big",
         "gzip chunked",
+        "chunked twice",
         "gzip",
+        "chunked identity",
+        "chunked then gzip",
+        "chunked empty element",
+        "plus CL",
+        "VT before chunked",
+        "NEL after chunked",
+        "NBSP before chunked",
     ],
 )
 def test_request_body_length_errors(

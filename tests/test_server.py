@@ -54,7 +54,9 @@ BAD_INPUT = {
     "non-numeric-content-length": (
         b"PUT /docs/x HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400),
     "unsupported-transfer-coding": (
-        b"PUT /docs/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501),
+        b"PUT /docs/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
+    "chunked-not-the-final-coding": (
+        b"PUT /docs/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
     "invalid-chunk-size": (
         b"PUT /docs/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
         b"zz\r\nhello\r\n0\r\n\r\n", 400),

@@ -52,6 +52,7 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _STATUS_LINE = re.compile(r"(HTTP/\d\.\d) (\d{3})(?: (.*))?")
 _REQUEST_LINE = re.compile(r"([^ ]+) ([^ ]+) (HTTP/\d\.\d)")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r\n]*)?")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
 class ProtocolError(Exception):
@@ -271,18 +272,27 @@ def _parse_fields(lines: list[bytes]) -> Headers:
 
 def parse_request_head(head: bytes) -> tuple[str, str, str, Headers]:
     """Parse a request line and header section into method, target, version, headers."""
-    request_line, *field_lines = head.rstrip(b"\r\n").split(b"\r\n")
+    # Only the final empty line is cut: a bare CR or LF before it is refused below, as it
+    # is on any other line (RFC 9112 §2.2), instead of being silently stripped.
+    request_line, *field_lines = head.removesuffix(b"\r\n\r\n").split(b"\r\n")
     match = _REQUEST_LINE.fullmatch(request_line.decode("latin-1"))
     if not match:
         raise RemoteProtocolError(f"malformed request line: {request_line[:80]!r}")
     method, target, version = match.groups()
     if token_problem("method", method):
         raise RemoteProtocolError(f"invalid method: {method[:40]!r}")
+    if _CONTROL.search(target):
+        # RFC 9112 §3.2 (a target is URI characters) and §2.2 (a bare CR is invalid).
+        raise RemoteProtocolError(f"control character in the request target: {target[:80]!r}")
     if version not in ("HTTP/1.1", "HTTP/1.0"):
         raise RemoteProtocolError(f"unsupported version {version}", 505)
     headers = _parse_fields(field_lines)
     if version == "HTTP/1.1" and len(header_values(headers, "host")) != 1:
         raise RemoteProtocolError("HTTP/1.1 needs exactly one Host field (RFC 9112 §3.2)")
+    if version == "HTTP/1.0" and header_values(headers, "transfer-encoding"):
+        # RFC 9112 §6.1: the framing of such a message is faulty; reading it as chunked
+        # and keeping the connection would let a request be smuggled past an HTTP/1.0 hop.
+        raise RemoteProtocolError("Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)")
     return method, target, version, headers
 
 
@@ -297,7 +307,14 @@ def request_body_length(headers: Headers) -> int | None:
     if encodings and lengths:
         raise RemoteProtocolError("both Transfer-Encoding and Content-Length (RFC 9112 §6.1)")
     if encodings:
-        if [e.strip().lower() for e in encodings] != ["chunked"]:
+        # Only SP and HTAB are whitespace here (RFC 9110 §5.6.3): str.strip() would also
+        # take "\x0b" or "\xa0" off, and read "\x0bchunked" as chunked, unlike other servers.
+        codings = [c.strip(" \t").lower() for e in encodings for c in e.split(",")]
+        if codings[-1] != "chunked":
+            # RFC 9112 §6.3: without chunked last the length cannot be known: 400, not 501.
+            raise RemoteProtocolError(
+                f"chunked is not the final transfer coding in {', '.join(encodings)!r}")
+        if codings != ["chunked"]:
             raise RemoteProtocolError(f"unsupported transfer coding {', '.join(encodings)}", 501)
         return None
     if len(lengths) > 1:

@@ -43,6 +43,8 @@ IDLE_TIMEOUT = 15.0
 """Seconds a keep-alive connection may wait for its next request."""
 READ_TIMEOUT = 10.0
 """Seconds a client has to finish sending a request once it has started."""
+MAX_CHUNKED = 2 * MAX_BODY
+"""Largest chunked content the server reads, as sent (chunk sizes and extensions included)."""
 RECORD_LIMIT = 200
 """How many exchanges :attr:`Server.exchanges` keeps."""
 RECORD_BYTES = 4096
@@ -93,6 +95,26 @@ class _Connection:
             raise _Closed
         self.buffer += chunk
 
+    def _read_chunked(self, end: int, deadline: float) -> tuple[bytes, int]:
+        """The decoded chunked content after ``end``, and how many bytes it used.
+
+        Decoding starts over from the first chunk each time, so it is tried only
+        when the content may be complete (it always ends with an empty line) or
+        has doubled since the last try: trying after every read took time
+        quadratic in the number of chunks.
+        """
+        tried = 0
+        while True:
+            size = len(self.buffer) - end
+            if size > MAX_CHUNKED:
+                raise RemoteProtocolError(f"chunked content over {MAX_CHUNKED} bytes as sent", 413)
+            if size >= 2 * tried or self.buffer.find(b"\r\n\r\n", end + max(tried - 3, 0)) >= 0:
+                decoded = parse_chunked(bytes(self.buffer[end:]), MAX_BODY)
+                if decoded is not None:
+                    return decoded[0], decoded[2]
+                tried = size
+            self.fill(deadline)
+
     def read_request(self) -> tuple[Request, bytes]:
         """The next request and its exact bytes; raises _Closed or RemoteProtocolError."""
         deadline = time.monotonic() + IDLE_TIMEOUT
@@ -107,9 +129,7 @@ class _Connection:
         if length != 0 and expect == "100-continue" and len(self.buffer) == end:
             self.sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")  # RFC 9110 §10.1.1
         if length is None:
-            while (decoded := parse_chunked(bytes(self.buffer[end:]), MAX_BODY)) is None:
-                self.fill(deadline)
-            body, _trailers, used = decoded
+            body, used = self._read_chunked(end, deadline)
         else:
             while len(self.buffer) < end + length:
                 self.fill(deadline)
@@ -126,9 +146,9 @@ def _keep_alive(request: Request) -> bool:
     tokens = set()
     for value in header_values(request.headers, "connection"):
         tokens.update(token.strip().lower() for token in value.split(","))
-    if request.version == "HTTP/1.0":
-        return "keep-alive" in tokens
-    return "close" not in tokens
+    if "close" in tokens:  # close wins, in HTTP/1.0 too
+        return False
+    return request.version != "HTTP/1.0" or "keep-alive" in tokens
 
 
 class Server:
@@ -294,7 +314,10 @@ class Server:
             headers=(("Content-Type", "text/plain; charset=utf-8"), ("Connection", "close")),
             body=f"{status} {reason_phrase(status)}: {error}\n".encode(),
         )
-        data = self._frame(reply, "GET", time.time())
+        # A refused HEAD request still gets an answer without content (RFC 9112 §6.3):
+        # its client stops reading at the empty line, so content would be read as junk.
+        method = "HEAD" if raw.startswith(b"HEAD ") else "GET"
+        data = self._frame(reply, method, time.time())
         self._record("", "", status, raw, data)
         with contextlib.suppress(OSError):
             sock.sendall(data)
