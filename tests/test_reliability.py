@@ -142,8 +142,9 @@ def test_two_hundred_idle_connections_are_held_with_bounded_threads_and_memory(s
             idle.append(conn)
         for conn in idle:  # every one was accepted and served, none turned away with 503
             assert conn.read_response("HEAD").status == 204
-        assert_clean_204(server)  # and a newcomer is still served
         assert len(started_since(before)) == 200  # one per connection, nothing else
+        # Counted before the newcomer: its thread may outlive the check by a moment.
+        assert_clean_204(server)  # and a newcomer is still served
         assert status_field("Threads") - baseline_threads <= 200 + 2  # counted by the OS too
         grown_mb = (status_field("VmRSS") - baseline_rss) / 1024
         assert grown_mb < 64, f"200 idle connections took {grown_mb:.1f} MB"
