@@ -157,6 +157,9 @@ def test_two_hundred_idle_connections_are_held_with_bounded_threads_and_memory(s
 
 def test_connections_over_the_limit_are_refused_cleanly_and_served_later(server, monkeypatch):
     monkeypatch.setattr(server_module, "MAX_CONNECTIONS", 50)
+    # Connections of earlier tests count against the limit until their threads end.
+    wait_for(lambda: not any(t.is_alive() for t in server._connections.values()),
+             "earlier connection threads to end")
     before = set(threading.enumerate())
     held, refused = [], 0
     try:
