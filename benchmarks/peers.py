@@ -38,6 +38,7 @@ import logging
 import os
 import platform
 import socket
+import socketserver
 import statistics
 import subprocess
 import sys
@@ -104,9 +105,8 @@ def start_nocontent() -> Running:
     return Running(server.port, server.stop)
 
 
-def start_stdlib() -> Running:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler204)
-    server.daemon_threads = True
+def _in_thread(server: socketserver.BaseServer, port: int) -> Running:
+    """Run a socketserver-style server's loop in a thread; stopping joins it."""
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
 
@@ -115,20 +115,18 @@ def start_stdlib() -> Running:
         server.server_close()
         thread.join()
 
-    return Running(server.server_address[1], stop)
+    return Running(port, stop)
+
+
+def start_stdlib() -> Running:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler204)
+    server.daemon_threads = True
+    return _in_thread(server, server.server_address[1])
 
 
 def start_werkzeug() -> Running:
     server = make_server("127.0.0.1", 0, wsgi_204, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-
-    def stop() -> None:
-        server.shutdown()
-        server.server_close()
-        thread.join()
-
-    return Running(server.server_port, stop)
+    return _in_thread(server, server.server_port)
 
 
 def start_uvicorn() -> Running:

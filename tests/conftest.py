@@ -24,3 +24,22 @@ def server():
     running = serve()
     yield running
     running.stop()
+
+
+@pytest.fixture(scope="module")
+def own_server():
+    """A server of the module's own, for tests that change documents, beacons or records.
+
+    A module that wants it everywhere overrides ``server`` with a fixture returning it.
+    """
+    from nocontent import Server
+
+    with Server() as running:
+        yield running
+
+
+@pytest.fixture
+def fresh(server):
+    """``server`` with the seed documents back and nothing recorded."""
+    server.reset()
+    return server

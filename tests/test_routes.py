@@ -18,7 +18,6 @@ from rawhttp import SENTINEL, SENTINEL_BODY, Connection, ask, phrase, request, s
 from nocontent._app import ROUTES, App
 from nocontent._framing import may_carry_content
 from nocontent._misbehave import KINDS, LATE, misbehave
-from nocontent._server import Server
 from nocontent._store import SEED
 from nocontent._wire import exchange_twice
 
@@ -30,17 +29,9 @@ STRONG_ETAG = re.compile(r'"[\x21\x23-\x7e]*"')  # RFC 9110 §8.8.3, no W/ prefi
 
 
 @pytest.fixture(scope="module")
-def server():
-    """A private server for this module: these tests change documents and beacons."""
-    with Server() as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(server):
-    """The module's server with the seed documents back and no beacons."""
-    server.reset()
-    return server
+def server(own_server):
+    """A server of this module's own: these tests change documents and beacons."""
+    return own_server
 
 
 def put(server, name: str, body: bytes, headers=(), content_type: str = "text/plain"):

@@ -25,16 +25,9 @@ pytestmark = pytest.mark.live
 
 
 @pytest.fixture(scope="module")
-def server():
-    """A private server for this module: these tests read and clear its records."""
-    with Server() as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(server):
-    server.reset()
-    return server
+def server(own_server):
+    """A server of this module's own: these tests read and clear its records."""
+    return own_server
 
 
 def test_exchange_returns_the_exact_bytes(fresh) -> None:

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from nocontent import Server, etag_for
+from nocontent import etag_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.live]
 
@@ -22,17 +22,9 @@ TYPED = "A line typed in Chromium.\n"
 
 
 @pytest.fixture(scope="module")
-def server():
-    """A private server: these tests change documents."""
-    with Server() as running:
-        yield running
-
-
-@pytest.fixture
-def fresh(server):
-    server.reset()
-    server.app.editor.submissions.clear()
-    return server
+def server(own_server):
+    """A server of this module's own: these tests change documents."""
+    return own_server
 
 
 def navigations(page) -> list[str]:
