@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from nocontent._checker import RULES, Finding, Level, Report, check, judge, rule
+from nocontent._checker import RULES, Finding, Level, Report, Rule, check, judge, rule
 from nocontent._http import parse_response
 from nocontent._wire import Exchange, LocalProtocolError
 
@@ -14,14 +14,14 @@ DATE = b"Date: Thu, 26 Nov 2026 10:00:00 GMT\r\n"
 TEN_DAYS_EARLIER = b"Last-Modified: Mon, 16 Nov 2026 10:00:00 GMT\r\n"
 
 
-def wire(raw: bytes, method: str = "GET", *, eof: bool = False) -> Exchange:
+def wire(raw: bytes, method: str = "GET", *, eof: bool = False, request: bytes = b"") -> Exchange:
     """An exchange as _wire would record it: the parsed response and the bytes after it."""
     parsed = parse_response(raw, method, eof=eof)
     assert parsed is not None, "test bytes must hold one complete response"
     response, used = parsed
     return Exchange(
         method=method,
-        request=b"",
+        request=request,
         received=response.raw,
         response=response,
         error=None,
@@ -48,6 +48,7 @@ def detail(exchange: Exchange, rule_id: str) -> str:
 NO_CONTENT = b"HTTP/1.1 204 No Content"
 OK = b"HTTP/1.1 200 OK"
 NO_STORE = b"Cache-Control: no-store\r\n"
+FAKE = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nEVIL!"
 
 # (name, exchange, rule ids expected, in order). Every rule in RULES appears at least once.
 CASES = [
@@ -60,9 +61,9 @@ CASES = [
         ("204-content", "204-content-length"),
     ),
     (
-        "204 + CL 4, null not arrived yet",
+        "204 + CL 4, nothing after it (werkzeug#1025)",
         wire(status(NO_CONTENT, NO_STORE, b"Content-Length: 4\r\n")),
-        ("204-content", "204-content-length"),
+        ("204-content-length",),
     ),
     ("204 + null, no CL", wire(status(NO_CONTENT, NO_STORE) + b"null"), ("204-content",)),
     (
@@ -161,7 +162,12 @@ CASES = [
     (
         "204 + ETag to PUT",
         wire(status(NO_CONTENT, b'ETag: "v2"\r\n'), "PUT"),
-        ("put-etag",),
+        ("put-validator",),
+    ),
+    (
+        "204 + Last-Modified to PUT",
+        wire(status(NO_CONTENT, TEN_DAYS_EARLIER), "PUT"),
+        ("put-validator",),
     ),
     (
         "412 + ETag to PUT",
@@ -177,6 +183,23 @@ CASES = [
         (),
     ),
     ("empty 200 to POST", wire(status(OK, b"Content-Length: 0\r\n"), "POST"), ("empty-200",)),
+    (
+        "empty 200 to a PUT that asked for the representation",
+        wire(status(OK, b"Content-Length: 0\r\n"), "PUT",
+             request=b"PUT /d HTTP/1.1\r\nHost: h\r\nPrefer: return=representation\r\n"
+                     b"Content-Length: 0\r\n\r\n"),
+        (),
+    ),
+    (
+        "empty 200 to GET",
+        wire(status(OK, NO_STORE, b"Content-Length: 0\r\n")),
+        (),
+    ),
+    (
+        "empty 200 to OPTIONS (a legacy preflight answer)",
+        wire(status(OK, b"Content-Length: 0\r\n"), "OPTIONS"),
+        (),
+    ),
     (
         "empty chunked 200 to DELETE",
         wire(status(OK, b"Transfer-Encoding: chunked\r\n") + b"0\r\n\r\n", "DELETE"),
@@ -195,6 +218,20 @@ CASES = [
             closed=True,
         ),
         ("no-response",),
+    ),
+    (
+        "a smuggled 200 read as the next answer",
+        Exchange(
+            method="GET",
+            request=b"GET / HTTP/1.1\r\nHost: h\r\n\r\n",
+            received=FAKE,
+            response=parse_response(FAKE, "GET")[0],  # type: ignore[index]
+            error=None,
+            leftover=status(OK, NO_STORE, b"Content-Length: 2\r\n") + b"ok",
+            closed=False,
+            early=len(FAKE),
+        ),
+        ("not-a-response",),
     ),
 ]
 
@@ -234,8 +271,8 @@ def test_rule_levels() -> None:
     assert levels["204-content-length"] is Level.MUST
     assert levels["extra-bytes"] is Level.MUST
     assert levels["no-response"] is Level.MUST
-    assert levels["date-missing"] is Level.SHOULD
-    assert {levels["heuristically-cacheable"], levels["put-etag"], levels["empty-200"]} == {
+    assert levels["not-a-response"] is Level.MUST
+    assert {levels["heuristically-cacheable"], levels["put-validator"], levels["empty-200"]} == {
         Level.INFO
     }
 
@@ -248,10 +285,64 @@ def test_unknown_rule_id_raises() -> None:
 # -- evidence ---------------------------------------------------------------------------
 
 
-def test_204_content_shows_the_stray_bytes_and_the_declared_length() -> None:
+def test_204_content_shows_the_stray_bytes() -> None:
     found = detail(CASE["204 + CL 4 + null (fastapi#449)"], "204-content")
-    assert "Content-Length: 4 announces content" in found
-    assert "4 bytes after the empty line that ends the 204: null" in found
+    assert found == "4 bytes after the empty line that ends the 204: null"
+
+
+def test_a_false_content_length_with_nothing_after_it_is_one_finding_not_two() -> None:
+    # RFC 9110 §15.3.5 is about content sent; only §8.6 is broken by the field alone.
+    report = judge(CASE["204 + CL 4, nothing after it (werkzeug#1025)"])
+    assert report.rule_ids == ("204-content-length",)
+    assert "waits for 4 bytes" in report.findings[0].detail
+
+
+def test_date_missing_is_a_must() -> None:
+    # RFC 9110 §6.6.1: "MUST generate a Date header field in all 2xx ... 3xx ... and 4xx".
+    report = judge(CASE["200 without Date"])
+    assert report.findings[0].rule.level is Level.MUST
+    assert not report.passed
+    assert "origin server with a clock" in report.findings[0].detail
+
+
+def test_empty_200_cites_15_3_1_and_skips_requests_for_the_representation() -> None:
+    assert rule("empty-200").rfc == "RFC 9110 §15.3.1"
+    assert ids(CASE["empty 200 to a PUT that asked for the representation"]) == ()
+    assert ids(CASE["empty 200 to GET"]) == ()
+    head = wire(status(OK, NO_STORE, b"Content-Length: 2\r\n"), "HEAD")
+    assert ids(head) == ()
+
+
+def test_empty_200_names_a_request_that_asked_for_no_content() -> None:
+    minimal = wire(status(OK, b"Content-Length: 0\r\n"), "PUT",
+                   request=b"PUT /d HTTP/1.1\r\nHost: h\r\nPrefer: return=minimal\r\n"
+                           b"Content-Length: 2\r\n\r\nhi")
+    assert "asked for return=minimal" in detail(minimal, "empty-200")
+
+
+def test_put_validator_covers_last_modified() -> None:
+    found = detail(wire(status(NO_CONTENT, b'ETag: "v2"\r\n', TEN_DAYS_EARLIER), "PUT"),
+                   "put-validator")
+    assert found == 'ETag: "v2" | Last-Modified: Mon, 16 Nov 2026 10:00:00 GMT on a 204 to PUT'
+    assert ids(CASE["204 + Last-Modified to PUT"]) == ("put-validator",)
+
+
+def test_bytes_that_came_before_the_request_are_not_a_response() -> None:
+    report = judge(CASE["a smuggled 200 read as the next answer"])
+    assert report.rule_ids == ("not-a-response",)  # no date-missing or extra-bytes on the fake
+    assert "before the request was sent" in report.findings[0].detail
+    assert "(read from bytes that came before the request)" in report.verdict()
+
+
+def test_a_response_is_not_failed_because_the_next_one_was_left_over() -> None:
+    # Two requests in one write: the answer to the second is no stray byte.
+    two = (b"PUT /d HTTP/1.1\r\nHost: h\r\nContent-Length: 2\r\n\r\nhi"
+           b"GET /d HTTP/1.1\r\nHost: h\r\n\r\n")
+    answer = status(OK, NO_STORE, b"Content-Length: 2\r\n") + b"hi"
+    piped = wire(status(NO_CONTENT) + answer, "PUT", request=two)
+    assert ids(piped) == ()
+    junk = wire(status(NO_CONTENT) + answer + b"junk", "PUT", request=two)
+    assert detail(junk, "204-content") == "4 bytes after the empty line that ends the 204: junk"
 
 
 def test_204_content_length_zero_is_named_as_such() -> None:
@@ -262,7 +353,8 @@ def test_204_content_length_zero_is_named_as_such() -> None:
 
 def test_framing_field_evidence_is_the_header_line_as_sent() -> None:
     exchange = wire(status(NO_CONTENT, b"content-length: 4\r\nContent-Length: 4\r\n"))
-    assert detail(exchange, "204-content-length") == "content-length: 4 | Content-Length: 4"
+    assert detail(exchange, "204-content-length").startswith(
+        "content-length: 4 | Content-Length: 4 (a recipient")
     assert (
         detail(CASE["204 + TE chunked + last chunk (curl#3968)"], "204-transfer-encoding")
         == "Transfer-Encoding: chunked"
@@ -319,8 +411,8 @@ def test_no_response_without_an_error_message() -> None:
     assert detail(exchange, "no-response") == "no response"
 
 
-def test_put_etag_evidence() -> None:
-    assert detail(CASE["204 + ETag to PUT"], "put-etag") == 'ETag: "v2" on a 204 to PUT'
+def test_put_validator_evidence() -> None:
+    assert detail(CASE["204 + ETag to PUT"], "put-validator") == 'ETag: "v2" on a 204 to PUT'
 
 
 def test_empty_200_evidence_names_the_framing() -> None:
@@ -363,26 +455,29 @@ def test_heuristically_cacheable(line: bytes, method: str, fields: bytes, fires:
 
 def test_heuristic_lifetime_is_ten_percent_of_the_age() -> None:
     found = detail(wire(status(NO_CONTENT, TEN_DAYS_EARLIER)), "heuristically-cacheable")
-    assert "Last-Modified is 10d before Date, so the 10% rule gives 1d of freshness" in found
+    assert ("Last-Modified is 10d before Date, so the RFC's suggested heuristic (10% of the time "
+            "since Last-Modified) gives 1d of freshness") in found
     assert "2026" not in found  # no dates in the output, so notebooks stay stable
 
 
 def test_heuristic_lifetime_in_hours_and_minutes() -> None:
     one_day_earlier = b"Last-Modified: Wed, 25 Nov 2026 10:00:00 GMT\r\n"
     found = detail(wire(status(NO_CONTENT, one_day_earlier)), "heuristically-cacheable")
-    assert "1d before Date, so the 10% rule gives 2h 24m of freshness" in found
+    assert "1d before Date, so the RFC's suggested heuristic" in found
+    assert "gives 2h 24m of freshness" in found
 
 
 def test_heuristic_lifetime_under_a_minute() -> None:
     just_now = b"Last-Modified: Thu, 26 Nov 2026 09:59:30 GMT\r\n"
     found = detail(wire(status(NO_CONTENT, just_now)), "heuristically-cacheable")
-    assert "under a minute before Date, so the 10% rule gives under a minute" in found
+    assert "under a minute before Date" in found
+    assert "gives under a minute of freshness" in found
 
 
 @pytest.mark.parametrize(
     ("fields", "date", "expected"),
     [
-        (b"", True, "no Last-Modified, so the 10% rule gives no lifetime"),
+        (b"", True, "no Last-Modified, so the RFC's suggested heuristic"),
         (b"Last-Modified: yesterday\r\n", True, "no Last-Modified"),
         (TEN_DAYS_EARLIER, False, "Last-Modified but no Date"),
         (b"Last-Modified: Fri, 27 Nov 2026 10:00:00 GMT\r\n", True, "not before Date"),
@@ -391,7 +486,35 @@ def test_heuristic_lifetime_under_a_minute() -> None:
 def test_heuristic_without_a_lifetime(fields: bytes, date: bool, expected: str) -> None:
     found = detail(wire(status(NO_CONTENT, fields, date=date)), "heuristically-cacheable")
     assert expected in found
-    assert found.endswith("add Cache-Control: no-store if it must not be reused")
+    assert found.endswith(
+        "a cache may use any heuristic; add Cache-Control: no-store if it must not be reused")
+
+
+def test_heuristic_freshness_is_not_said_to_need_last_modified() -> None:
+    # RFC 9111 §4.2.2 "does not provide specific algorithms": no Last-Modified leaves
+    # the suggested heuristic nothing to measure, not the cache without a lifetime.
+    found = detail(wire(status(NO_CONTENT)), "heuristically-cacheable")
+    assert "no lifetime" not in found and "a cache may use any heuristic" in found
+
+
+@pytest.mark.parametrize(
+    ("line", "fields", "fires"),
+    [
+        (b"HTTP/1.1 201 Created", b"Cache-Control: public\r\n", True),
+        (b"HTTP/1.1 302 Found", b"Cache-Control: PUBLIC\r\nLocation: /\r\n", True),
+        (b"HTTP/1.1 201 Created", b"", False),
+        (b"HTTP/1.1 201 Created", b"Cache-Control: public, max-age=5\r\n", False),
+        (b"HTTP/1.1 304 Not Modified", b"Cache-Control: public\r\n", False),
+    ],
+)
+def test_public_makes_any_status_heuristically_cacheable(
+    line: bytes, fields: bytes, fires: bool
+) -> None:
+    framing = b"" if b"304" in line else b"Content-Length: 0\r\n"
+    exchange = wire(status(line, fields, framing))
+    assert ("heuristically-cacheable" in ids(exchange)) is fires
+    if fires:
+        assert "marked explicitly cacheable" in detail(exchange, "heuristically-cacheable")
 
 
 # -- the report ---------------------------------------------------------------------------
@@ -407,14 +530,16 @@ def test_clean_report() -> None:
 
 def test_info_only_passes() -> None:
     report = judge(wire(status(NO_CONTENT, b'ETag: "v2"\r\n', TEN_DAYS_EARLIER), "PUT"))
-    assert report.rule_ids == ("put-etag",)
+    assert report.rule_ids == ("put-validator",)
     assert report.worst is Level.INFO
     assert report.passed
     assert report.verdict() == "204 No Content to PUT: 0 MUST, 0 SHOULD, 1 INFO (pass)"
 
 
 def test_should_only_passes() -> None:
-    report = judge(CASE["200 without Date"])
+    findings = (Finding(rule=Rule(id="x", level=Level.SHOULD, message="m", rfc="RFC 9110 §1"),
+                        detail="d"),)
+    report = Report(exchange=CASE["clean 204 to PUT"], findings=findings)
     assert report.worst is Level.SHOULD
     assert report.passed
 
@@ -431,11 +556,11 @@ def test_must_fails_and_findings_are_ordered_by_level() -> None:
     assert report.worst is Level.MUST
     assert not report.passed
     assert (report.count(Level.MUST), report.count(Level.SHOULD), report.count(Level.INFO)) == (
-        2,
-        1,
+        3,
+        0,
         1,
     )
-    assert report.verdict() == "204 No Content to GET: 2 MUST, 1 SHOULD, 1 INFO (FAIL)"
+    assert report.verdict() == "204 No Content to GET: 3 MUST, 0 SHOULD, 1 INFO (FAIL)"
 
 
 def test_no_response_verdict() -> None:
@@ -460,9 +585,9 @@ def test_table_layout() -> None:
     assert row.startswith("MUST   204-content ")
     assert "RFC 9110 §15.3.5, RFC 9112 §6.3" in row
     assert row.endswith(rule("204-content").message)
-    assert lines[3].strip().startswith("evidence: Content-Length: 4 announces content")
+    assert lines[3].strip() == "evidence: 4 bytes after the empty line that ends the 204: null"
     assert lines[4].startswith("MUST   204-content-length")
-    assert lines[5].strip() == "evidence: Content-Length: 4"
+    assert lines[5].strip().startswith("evidence: Content-Length: 4 (a recipient")
     assert len(lines) == 6
     # Columns line up: RFC and MESSAGE start at the same offset on every row.
     assert len({line.index("RFC") for line in (lines[1], lines[2], lines[4])}) == 1

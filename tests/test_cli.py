@@ -180,7 +180,8 @@ def test_heuristic_route_reports_its_lifetime(
     status, out, err = run(capsys, "check", f"{server.url}/cache/heuristic")
     found = assert_compliant(status, out, err, "204 No Content to GET")
     assert found == {("INFO", "heuristically-cacheable")}
-    assert "Last-Modified is 10d before Date, so the 10% rule gives 1d of freshness" in out
+    assert "Last-Modified is 10d before Date" in out
+    assert "gives 1d of freshness" in out
 
 
 @pytest.mark.live
@@ -192,10 +193,10 @@ def test_put_replace_delete_lifecycle(
     found = assert_compliant(
         *run(capsys, "check", url, "-X", "PUT", "-d", "v1", *text), "201 Created to PUT"
     )
-    assert ("INFO", "put-etag") in found
+    assert ("INFO", "put-validator") in found
     status, out, err = run(capsys, "check", url, "-X", "PUT", "-d", "v2", *text)
     found = assert_compliant(status, out, err, "204 No Content to PUT")
-    assert found == {("INFO", "put-etag")}
+    assert found == {("INFO", "put-validator")}
     assert 'evidence: ETag: "' in out
     assert_compliant(*run(capsys, "check", url, "-X", "DELETE"), "204 No Content to DELETE")
     # Gone now: a 404 is compliant too, and shows the DELETE really happened.

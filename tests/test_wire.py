@@ -7,9 +7,12 @@ sent.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from rawhttp import SENTINEL, SENTINEL_BODY
 
+from nocontent._checker import judge
 from nocontent._server import Server
 from nocontent._store import SEED
 from nocontent._wire import (
@@ -187,3 +190,42 @@ def test_connection_refused_propagates_as_oserror() -> None:
         exchange(url)
     with pytest.raises(OSError):
         exchange_twice(url)
+
+
+# -- RFC 9112 §9.2 and §6.3: bytes that came before the request ---------------------------
+
+
+def test_a_smuggled_response_read_as_the_next_answer_is_marked_unrequested(fresh) -> None:
+    first, second = exchange_twice(fresh.url + "/misbehave/smuggle", then="/docs/welcome")
+    assert first.early == 0 and not first.unrequested
+    assert second.response.body == b"EVIL!"  # what a naive client takes as its answer
+    assert second.early == len(second.received) and second.unrequested
+    # The real answer to the second request arrives after it, as leftover.
+    assert second.leftover.endswith(SEED["welcome"][0])
+    assert judge(second).rule_ids == ("not-a-response",)
+    assert "204-content" in judge(first).rule_ids  # the server's fault, on the 204
+
+
+def test_late_stray_bytes_arrive_after_the_next_request_and_cannot_be_told(fresh) -> None:
+    first, second = exchange_twice(fresh.url + "/misbehave/body-late", then="/docs/welcome")
+    assert first.leftover == b"" and second.early == 0  # nothing was there when it went out
+    assert second.response is None and "nullHTTP/1.1" in second.error
+
+
+def test_stray_bytes_waiting_on_an_idle_connection_count_as_early(fresh) -> None:
+    first, second = exchange_twice(fresh.url + "/misbehave/body-late", then="/docs/welcome",
+                                   pause=0.6)
+    assert first.leftover == b"null"
+    assert second.early == 4 and second.response is None
+
+
+def test_a_pipelined_answer_is_neither_unrequested_nor_stray(fresh) -> None:
+    single = build_request("GET", fresh.url + "/status/200")
+    both = single + build_request("GET", fresh.url + "/status/204")
+    ex = exchange(fresh.url, "GET", raw=both, grace=0.3)
+    assert ex.status == 200 and ex.leftover.startswith(b"HTTP/1.1 204 No Content\r\n")
+    assert "extra-bytes" not in judge(ex).rule_ids  # it answers the second request
+    alone = dataclasses.replace(ex, request=single)  # the same bytes after one request
+    assert "extra-bytes" in judge(alone).rule_ids
+    _, second = conversation(fresh.url, [("GET", both), ("GET", b"")])
+    assert second.status == 204 and second.early == 0 and not second.unrequested

@@ -14,14 +14,24 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ._framing import may_send_content_length, may_send_transfer_encoding
-from ._http import Headers, WireResponse, header_values, last_header, reason_phrase
+from ._http import (
+    Headers,
+    ProtocolError,
+    WireResponse,
+    header_values,
+    http_date,
+    last_header,
+    parse_response,
+    reason_phrase,
+    requests_in,
+)
 from ._wire import Exchange, build_request, exchange, visible
 
 __all__ = [
+    "CHANGES",
     "HEURISTICALLY_CACHEABLE",
     "RULES",
     "Finding",
@@ -96,23 +106,36 @@ RULES: tuple[Rule, ...] = (
         rfc="RFC 9112 §2.1",
         message="no complete HTTP/1.1 response came back",
     ),
+    # RFC 9112 §9.2: "If a client receives data on a connection that doesn't have
+    # outstanding requests, the client MUST NOT consider that data to be a valid
+    # response"; §6.3: "A client MUST NOT process, cache, or forward such extra data
+    # as a separate response". The fault is the client's (here: whoever read these
+    # bytes as the answer); the server's fault is reported on the response before.
+    Rule(
+        id="not-a-response",
+        level=_MUST,
+        rfc="RFC 9112 §9.2, RFC 9112 §6.3",
+        message="a client MUST NOT take bytes that came before its request as a response",
+    ),
     # RFC 9110 §15.3.5: "terminated by the end of the header section; it cannot
-    # contain content or trailers". RFC 9112 §6.3 rule 1: the bytes after the
-    # empty line belong to the next message on the connection.
+    # contain content or trailers". Judged on bytes actually found after the empty
+    # line: a Content-Length with nothing after it is 204-content-length alone.
     Rule(
         id="204-content",
         level=_MUST,
         rfc="RFC 9110 §15.3.5, RFC 9112 §6.3",
         message="a 204 ends at its header section; it cannot carry content",
     ),
-    # RFC 9110 §8.6: MUST NOT send Content-Length in a 1xx or 204; a value of 0
-    # is no exception, even though most clients tolerate it.
+    # RFC 9110 §8.6: "A server MUST NOT send a Content-Length header field in any
+    # response with a status code of 1xx (Informational) or 204 (No Content)."
     Rule(
         id="204-content-length",
         level=_MUST,
         rfc="RFC 9110 §8.6",
         message="a server MUST NOT send Content-Length in a 204, not even 0",
     ),
+    # RFC 9112 §6.1: "A server MUST NOT send a Transfer-Encoding header field in
+    # any response with a status code of 1xx (Informational) or 204 (No Content)."
     Rule(
         id="204-transfer-encoding",
         level=_MUST,
@@ -131,8 +154,8 @@ RULES: tuple[Rule, ...] = (
         rfc="RFC 9112 §6.1",
         message="a server MUST NOT send Transfer-Encoding in a 1xx response",
     ),
-    # RFC 9110 §15.3.6: a 205 is framed as usual (Content-Length: 0 is fine)
-    # but a server MUST NOT generate content in it.
+    # RFC 9110 §15.3.6: "a server MUST NOT generate content in a 205 response".
+    # A 205 is framed as usual, so Content-Length: 0 is fine.
     Rule(
         id="205-content",
         level=_MUST,
@@ -153,53 +176,63 @@ RULES: tuple[Rule, ...] = (
         rfc="RFC 9110 §9.3.2, RFC 9112 §6.3",
         message="a server MUST NOT send content in a response to HEAD",
     ),
-    # RFC 9112 §6.3, last paragraphs: a client MUST NOT process extra data as a
-    # separate response (cache poisoning). The MUST here is the server's: it
-    # sent bytes its own framing does not account for.
+    # Bytes after a response that answer no request of this exchange: the server's
+    # framing (RFC 9112 §6.3) does not account for them, and whatever reads them next
+    # takes them for the start of another response.
     Rule(
         id="extra-bytes",
         level=_MUST,
         rfc="RFC 9112 §6.3",
-        message="bytes arrived after the end of the response as framed",
+        message="bytes arrived that the response's own framing does not account for",
     ),
-    # RFC 9110 §6.6.1: an origin server with a clock MUST send Date in 2xx, 3xx
-    # and 4xx (MAY in 1xx and 5xx). Having a clock cannot be seen on the wire,
-    # hence SHOULD.
+    # RFC 9110 §6.6.1: "An origin server with a clock ... MUST generate a Date header
+    # field in all 2xx (Successful), 3xx (Redirection), and 4xx (Client Error)
+    # responses" (MAY in 1xx and 5xx).
     Rule(
         id="date-missing",
-        level=_SHOULD,
+        level=_MUST,
         rfc="RFC 9110 §6.6.1",
-        message="a server with a clock sends Date in every 2xx, 3xx and 4xx",
+        message="an origin server with a clock MUST send Date in 2xx, 3xx and 4xx",
     ),
-    # RFC 9110 §15.1 lists the heuristically cacheable codes, 204 among them;
-    # RFC 9111 §4.2.2 suggests 10% of the time since Last-Modified as the
-    # lifetime. REDbot and httplint still use RFC 2616's list (200, 203, 206,
-    # 300, 301, 410) and call a bare 204 "cannot be stored by caches".
+    # RFC 9111 §4.2.2: a cache MAY assign a heuristic lifetime to a response without
+    # explicit freshness whose status is heuristically cacheable (RFC 9110 §15.1,
+    # 204 among them) or that is marked explicitly cacheable (e.g. public). 10% of
+    # the time since Last-Modified is only the RFC's suggestion. REDbot and httplint
+    # still use RFC 2616's list and call a bare 204 "cannot be stored by caches".
     Rule(
         id="heuristically-cacheable",
         level=_INFO,
         rfc="RFC 9110 §15.1, RFC 9111 §4.2.2",
         message="a cache may reuse this response with no explicit freshness",
     ),
-    # RFC 9110 §9.3.4: a validator on a successful PUT says the bytes were stored
-    # without any transformation. The wire cannot show whether that is true.
+    # RFC 9110 §9.3.4: "An origin server MUST NOT send a validator field (Section
+    # 8.8), such as an ETag or Last-Modified field, in a successful response to PUT
+    # unless the request's representation data was saved without any transformation".
+    # The wire cannot show whether that is true, hence INFO.
     Rule(
-        id="put-etag",
+        id="put-validator",
         level=_INFO,
         rfc="RFC 9110 §9.3.4",
-        message="an ETag on a successful PUT promises the content was stored as sent",
+        message="a validator on a successful PUT promises the content was stored as sent",
     ),
-    # RFC 9110 §15.3.5: 204 says "done, nothing to send" in the status line.
+    # RFC 9110 §15.3.1: "If some aspect of the request indicates a preference for no
+    # content upon success, the origin server ought to send a 204 (No Content)
+    # response instead." Not for a request that asked for the representation
+    # (§6.4.1: other responses "do include content, although that content might be
+    # of zero length"), nor for GET or HEAD, where an empty representation is content.
     Rule(
         id="empty-200",
         level=_INFO,
-        rfc="RFC 9110 §15.3.5",
-        message="a 200 with empty content: 204 No Content says so explicitly",
+        rfc="RFC 9110 §15.3.1",
+        message="an empty 200 to a change: 204 No Content would say so in the status line",
     ),
 )
 """Every rule the checker knows, in the order findings are listed."""
 
 _BY_ID = {r.id: r for r in RULES}
+
+CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+"""Methods whose success :data:`empty-200 <RULES>` considers: a change, not a read or an OPTIONS."""
 
 HEURISTICALLY_CACHEABLE = frozenset({200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501})
 """RFC 9110 §15.1's heuristically cacheable status codes.
@@ -259,6 +292,8 @@ class Report:
         else:
             reason = response.reason or reason_phrase(response.status)
             what = f"{response.status} {reason}".rstrip() + f" to {method}"
+            if self.exchange.unrequested:
+                what += " (read from bytes that came before the request)"
         counts = ", ".join(f"{self.count(level)} {level}" for level in Level)
         return f"{what}: {counts} ({'pass' if self.passed else 'FAIL'})"
 
@@ -334,15 +369,6 @@ def _duration(seconds: float) -> str:
     return " ".join(parts)
 
 
-def _http_date(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        return parsedate_to_datetime(value).timestamp()
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-
-
 # -- the checks: one generator per concern, each yielding (rule id, detail) ---------
 
 _Check = Callable[[Exchange, WireResponse], Iterator[tuple[str, str]]]
@@ -360,8 +386,12 @@ def _framing_fields(ex: Exchange, response: WireResponse) -> Iterator[tuple[str,
     headers = response.headers
     if header_values(headers, "content-length") and not may_send_content_length(status, ex.method):
         detail = _field_lines(headers, "content-length")
-        if _declared_length(headers) == 0:
-            detail += " (clients tolerate 0, but the field itself is forbidden)"
+        declared = _declared_length(headers)
+        if declared == 0:
+            detail += " (clients tested tolerate 0, but the field itself is forbidden)"
+        elif declared:
+            detail += (f" (a recipient that trusts it over RFC 9112 §6.3 waits for {declared} "
+                       "bytes that are not part of this response)")
         yield f"{prefix}-content-length", detail
     if header_values(headers, "transfer-encoding") and not may_send_transfer_encoding(
         status, ex.method
@@ -369,17 +399,37 @@ def _framing_fields(ex: Exchange, response: WireResponse) -> Iterator[tuple[str,
         yield f"{prefix}-transfer-encoding", _field_lines(headers, "transfer-encoding")
 
 
+def _unanswered(ex: Exchange) -> bytes:
+    """The leftover bytes that answer no request of this exchange.
+
+    When the exchange sent several requests at once (pipelining, RFC 9112
+    §9.3.2), the leftover starts with the answers to the later ones; those
+    are parsed off, and only what remains is stray.
+    """
+    leftover = ex.leftover
+    for method, _ in requests_in(ex.request)[1:]:
+        try:
+            parsed = parse_response(leftover, method)
+        except ProtocolError:
+            break
+        if parsed is None:
+            break
+        leftover = leftover[parsed[1]:]
+    return leftover
+
+
 def _stray_content(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, str]]:
-    """Content where none may be, and bytes beyond what the response framed (RFC 9112 §6.3)."""
-    status, leftover = response.status, ex.leftover
+    """Bytes where no content may be, or beyond what the response framed (RFC 9112 §6.3).
+
+    Only bytes actually sent count: a field that announces content is the
+    business of :func:`_framing_fields`.
+    """
+    status = response.status
     if 100 <= status < 200:
         return  # an interim response: what follows is the final response
     evidence = []
     if status == 204:
         rule_id, where = "204-content", "the empty line that ends the 204"
-        declared = _declared_length(response.headers)
-        if declared:
-            evidence.append(f"Content-Length: {declared} announces content")
     elif status == 304:
         rule_id, where = "304-content", "the empty line that ends the 304"
     elif ex.method.upper() == "HEAD":
@@ -393,8 +443,9 @@ def _stray_content(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, 
             )
     else:
         rule_id, where = "extra-bytes", f"the end of the response ({response.framing})"
-    if leftover:
-        evidence.append(_bytes_after(leftover, where))
+    stray = _unanswered(ex)
+    if stray:
+        evidence.append(_bytes_after(stray, where))
     if evidence:
         yield rule_id, "; ".join(evidence)
 
@@ -402,58 +453,95 @@ def _stray_content(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, 
 def _date(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, str]]:
     """RFC 9110 §6.6.1: Date in 2xx, 3xx and 4xx."""
     if 200 <= response.status < 500 and last_header(response.headers, "date") is None:
-        yield "date-missing", f"no Date field in the {response.status} response"
+        yield "date-missing", (
+            f"no Date field in the {response.status} response (the requirement binds an origin "
+            "server with a clock, which the wire cannot show; this checker assumes one)"
+        )
 
 
-def _cacheable(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, str]]:
-    """RFC 9110 §15.1 and RFC 9111 §4.2.2: reuse without explicit freshness."""
-    if ex.method.upper() not in ("GET", "HEAD") or response.status not in HEURISTICALLY_CACHEABLE:
-        return
-    headers = response.headers
-    directives = {
+def _directives(headers: Headers) -> set[str]:
+    """The Cache-Control directive names, lower-cased."""
+    return {
         part.split("=", 1)[0].strip().lower()
         for value in header_values(headers, "cache-control")
         for part in value.split(",")
     }
-    # Explicit freshness (max-age, s-maxage, Expires) rules heuristics out
-    # (RFC 9111 §4.2.2); no-store forbids storing, no-cache forbids reuse
-    # without revalidation.
+
+
+def _cacheable(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, str]]:
+    """RFC 9111 §4.2.2: reuse without explicit freshness."""
+    headers = response.headers
+    directives = _directives(headers)
+    if ex.method.upper() not in ("GET", "HEAD"):
+        return
+    # A 304 only freshens a stored response (RFC 9111 §4.3.4); it is never stored itself.
+    marked = "public" in directives and response.status != 304
+    if response.status not in HEURISTICALLY_CACHEABLE and not marked:
+        return
+    # Explicit freshness (max-age, s-maxage, Expires) rules heuristics out ("A cache
+    # MUST NOT use heuristics to determine freshness when an explicit expiration time
+    # is present"); no-store forbids storing, no-cache forbids reuse without validation.
     if directives & {"max-age", "s-maxage", "no-store", "no-cache"}:
         return
     if header_values(headers, "expires"):
         return
-    detail = "no freshness from Cache-Control or Expires"
-    modified = _http_date(last_header(headers, "last-modified"))
-    date = _http_date(last_header(headers, "date"))
+    if response.status in HEURISTICALLY_CACHEABLE:
+        detail = f"{response.status} is heuristically cacheable (RFC 9110 §15.1)"
+    else:
+        detail = f"{response.status} is marked explicitly cacheable (Cache-Control: public)"
+    detail += " and has no freshness from Cache-Control or Expires"
+    modified = http_date(last_header(headers, "last-modified"))
+    date = http_date(last_header(headers, "date"))
+    suggested = "the RFC's suggested heuristic (10% of the time since Last-Modified)"
     if modified is None:
-        detail += "; no Last-Modified, so the 10% rule gives no lifetime"
+        detail += f"; no Last-Modified, so {suggested} has nothing to measure"
     elif date is None:
         detail += "; Last-Modified but no Date to measure its age from"
     elif modified >= date:
-        detail += "; Last-Modified is not before Date, so the 10% rule gives no lifetime"
+        detail += f"; Last-Modified is not before Date, so {suggested} gives nothing"
     else:
         age = date - modified
         detail += (
             f"; Last-Modified is {_duration(age)} before Date, "
-            f"so the 10% rule gives {_duration(age / 10)} of freshness"
+            f"so {suggested} gives {_duration(age / 10)} of freshness"
         )
-    detail += "; add Cache-Control: no-store if it must not be reused"
+    detail += ("; a cache may use any heuristic; add Cache-Control: no-store if it must not "
+               "be reused")
     yield "heuristically-cacheable", detail
 
 
 def _put_validator(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, str]]:
-    """RFC 9110 §9.3.4: ETag on a 2xx to PUT."""
+    """RFC 9110 §9.3.4: ETag or Last-Modified on a 2xx to PUT."""
     if ex.method.upper() == "PUT" and 200 <= response.status < 300:
-        etag = _field_lines(response.headers, "etag")
-        if etag:
-            yield "put-etag", f"{etag} on a {response.status} to PUT"
+        fields = [line for name in ("etag", "last-modified")
+                  if (line := _field_lines(response.headers, name))]
+        if fields:
+            yield "put-validator", f"{' | '.join(fields)} on a {response.status} to PUT"
+
+
+def _preference(ex: Exchange) -> str | None:
+    """The ``return`` preference of the (first) request, per RFC 7240 §4.2, if any."""
+    found = requests_in(ex.request)
+    values = header_values(found[0][1], "prefer") if found else []
+    for value in ",".join(values).split(","):
+        token = value.split(";")[0].strip().lower().replace(" ", "")
+        if token in ("return=minimal", "return=representation"):
+            return token
+    return None
 
 
 def _empty_200(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, str]]:
-    """RFC 9110 §15.3.5: an empty 200 where 204 would say more."""
-    method = ex.method.upper()
-    if response.status == 200 and method not in ("HEAD", "CONNECT") and not response.body:
-        yield "empty-200", f"the content is empty ({response.framing})"
+    """RFC 9110 §15.3.1: an empty 200 to a change, where 204 would say more."""
+    if response.status != 200 or ex.method.upper() not in CHANGES or response.body:
+        return
+    preference = _preference(ex)
+    if preference == "return=representation":
+        return  # the representation was asked for, and it is empty: 200 is exact
+    detail = f"the content is empty ({response.framing})"
+    if preference == "return=minimal":
+        detail += ("; the request asked for return=minimal, so the server ought to send 204 "
+                   "(RFC 9110 §15.3.1, RFC 7240 §4.2)")
+    yield "empty-200", detail
 
 
 _CHECKS: tuple[_Check, ...] = (
@@ -466,6 +554,15 @@ _CHECKS: tuple[_Check, ...] = (
 )
 
 
+def _not_a_response(ex: Exchange) -> Finding:
+    size = len(ex.received)
+    return Finding(rule=_BY_ID["not-a-response"], detail=(
+        f"all {size} bytes of this {ex.status} were on the connection before the request was "
+        "sent: they answer no request; they are the stray bytes of the previous response, "
+        "where the server's fault is reported"
+    ))
+
+
 def judge(exchange: Exchange) -> Report:
     """Judge one exchange against :data:`RULES`; pure, no I/O."""
     response = exchange.response
@@ -474,6 +571,8 @@ def judge(exchange: Exchange) -> Report:
         if exchange.received:
             detail += f" (received {len(exchange.received)} bytes: {_show(exchange.received)})"
         found = [Finding(rule=_BY_ID["no-response"], detail=detail)]
+    elif exchange.unrequested:
+        found = [_not_a_response(exchange)]
     else:
         found = [
             Finding(rule=_BY_ID[rule_id], detail=detail)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
 from ._framing import (
@@ -28,6 +30,7 @@ __all__ = [
     "WireResponse",
     "field_value_problem",
     "header_values",
+    "http_date",
     "last_header",
     "parse_chunked",
     "parse_request_head",
@@ -37,6 +40,7 @@ __all__ = [
     "render_request",
     "render_response",
     "request_body_length",
+    "requests_in",
     "split_head",
     "token_problem",
 ]
@@ -108,6 +112,24 @@ def field_value_problem(value: str) -> str | None:
         if ord(ch) > 0xFF or not ch.isascii():
             return f"the value contains non-ASCII character {ch!r}; send ASCII text"
     return None
+
+
+def http_date(text: str | None) -> float | None:
+    """Seconds since the epoch for an HTTP-date such as ``Sun, 06 Nov 1994 08:49:37 GMT``.
+
+    None when ``text`` is None or not a date: RFC 9110 §13.1.3 and §13.1.4 say a
+    recipient ignores a conditional date field it cannot parse. A date without a
+    zone (as the obsolete forms allow) is GMT (RFC 9110 §5.6.7).
+    """
+    if text is None:
+        return None
+    try:
+        parsed = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()
 
 
 def header_values(headers: Headers, name: str) -> list[str]:
@@ -294,6 +316,32 @@ def parse_request_head(head: bytes) -> tuple[str, str, str, Headers]:
         # and keeping the connection would let a request be smuggled past an HTTP/1.0 hop.
         raise RemoteProtocolError("Transfer-Encoding in an HTTP/1.0 request (RFC 9112 §6.1)")
     return method, target, version, headers
+
+
+def requests_in(data: bytes) -> list[tuple[str, Headers]]:
+    """The method and fields of each complete request in ``data``, in order.
+
+    For a client's own bytes: it stops at the first request it cannot parse,
+    so junk yields what came before it.
+    """
+    found: list[tuple[str, Headers]] = []
+    while data:
+        end = split_head(data)
+        if end is None:
+            break
+        try:
+            method, _, _, headers = parse_request_head(data[:end])
+            length = request_body_length(headers)
+        except ProtocolError:
+            break
+        if length is None:
+            decoded = parse_chunked(data[end:])
+            if decoded is None:
+                break
+            length = decoded[2]
+        found.append((method, headers))
+        data = data[end + length:]
+    return found
 
 
 def request_body_length(headers: Headers) -> int | None:

@@ -7,6 +7,7 @@ done by :func:`nocontent._http.parse_response`; this module only moves bytes.
 from __future__ import annotations
 
 import re
+import select
 import socket
 import time
 from collections.abc import Sequence
@@ -75,6 +76,12 @@ class Exchange:
         leftover: bytes that arrived after the response ended and before the
             next request went out (or within the grace period for the last one).
         closed: whether the server had closed the connection.
+        early: how many of the ``received`` bytes were already on the
+            connection when the request was sent: the previous exchange's
+            leftover. RFC 9112 §9.2: "If a client receives data on a connection
+            that doesn't have outstanding requests, the client MUST NOT consider
+            that data to be a valid response". A real client may do so anyway;
+            this number shows when it happened.
     """
 
     method: str
@@ -84,6 +91,12 @@ class Exchange:
     error: str | None
     leftover: bytes
     closed: bool
+    early: int = 0
+
+    @property
+    def unrequested(self) -> bool:
+        """True when the whole response was on the connection before the request went out."""
+        return self.response is not None and 0 < len(self.received) <= self.early
 
     @property
     def status(self) -> int | None:
@@ -144,6 +157,16 @@ def _read_until(sock: socket.socket, deadline: float, buffer: bytearray) -> bool
     return bool(chunk)
 
 
+def _drain(sock: socket.socket, buffer: bytearray) -> bool:
+    """Read what has already arrived, without waiting; False when the peer closed."""
+    while select.select([sock], [], [], 0)[0]:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return False
+        buffer += chunk
+    return True
+
+
 def _read_response(
     sock: socket.socket, buffer: bytearray, method: str, open_: bool, timeout: float
 ) -> tuple[WireResponse | None, bytes, str | None, bool]:
@@ -198,12 +221,19 @@ def conversation(
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         open_ = True
         for index, (method, data) in enumerate(requests):
+            if open_ and index:
+                try:
+                    open_ = _drain(sock, buffer)
+                except OSError:
+                    open_ = False
+            early = len(buffer) if data else 0  # b"": read the answer to a pipelined request
             sock.sendall(data)
             message, interim, error, open_ = _read_response(sock, buffer, method, open_, timeout)
             if message is None:
                 exchanges.append(
                     Exchange(method=method, request=data, received=interim + bytes(buffer),
-                             response=None, error=error, leftover=b"", closed=not open_)
+                             response=None, error=error, leftover=b"", closed=not open_,
+                             early=early)
                 )
                 break
             last = index == len(requests) - 1
@@ -218,7 +248,8 @@ def conversation(
                 open_ = False
             exchanges.append(
                 Exchange(method=method, request=data, received=interim + message.raw,
-                         response=message, error=None, leftover=bytes(buffer), closed=not open_)
+                         response=message, error=None, leftover=bytes(buffer), closed=not open_,
+                         early=early)
             )
     return exchanges
 
