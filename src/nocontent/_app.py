@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,9 +18,9 @@ from email.utils import formatdate
 
 from ._editor import Editor
 from ._framing import may_carry_content
-from ._http import Headers, Request, Response, reason_phrase, render_as_written
+from ._http import Headers, Request, Response, http_date, reason_phrase, render_as_written
 from ._misbehave import KINDS, RawReply, misbehave
-from ._store import Document, DocumentStore, precondition_failure
+from ._store import Document, DocumentStore, Failed, evaluate_preconditions
 from ._version import __version__
 
 __all__ = ["App", "Beacon", "Handler", "Reply"]
@@ -31,7 +32,9 @@ Handler = Callable[[Request], Response]
 SERVER = f"nocontent/{__version__}"
 """The Server field every response carries."""
 
-DOC_METHODS = "GET, HEAD, PUT, DELETE, OPTIONS"
+DOC_METHODS = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
+MERGE_PATCH = "application/merge-patch+json"
+"""The one patch format ``PATCH /docs/{name}`` accepts (RFC 7396), for JSON documents."""
 CORS_HEADERS = "Content-Type, If-Match, If-None-Match, Prefer"
 HEURISTIC_AGE = 10 * 24 * 3600
 """How far back ``/cache/heuristic`` dates Last-Modified (10 days: a day of heuristic freshness)."""
@@ -40,12 +43,13 @@ ROUTES = (
     ("GET /", "this index"),
     ("GET, HEAD /docs/{name}", "a stored document: 200 with ETag and Last-Modified, 304, 404"),
     ("PUT /docs/{name}", "201 for a new document, 204 with the new ETag when replacing one"),
+    ("PATCH /docs/{name}", "a JSON merge patch (RFC 7396) to a JSON document: 204, new ETag"),
     ("DELETE /docs/{name}", "204; 404 when absent; honours If-Match"),
     ("OPTIONS /docs/{name}", "204 with Allow, or a CORS preflight answer"),
     ("POST /beacon", "204; the server counts the bytes it received"),
     ("GET /beacon", "200 with the beacon tally as JSON"),
     ("ANY /status/{code}", "that status (200 to 599), correctly framed"),
-    ("GET /cache/heuristic", "204 with Last-Modified and no Cache-Control"),
+    ("GET /cache/heuristic", "204 with a Last-Modified 10 days old and no Cache-Control; 304"),
     ("GET /cache/max-age/{n}", "204 with Cache-Control: max-age=n"),
     ("GET /cache/no-store", "204 with Cache-Control: no-store"),
     ("ANY /misbehave/{kind}", "a deliberately broken 204: " + ", ".join(KINDS)),
@@ -100,6 +104,37 @@ def _validators(doc: Document) -> Headers:
     return (("ETag", doc.etag), ("Last-Modified", formatdate(doc.modified, usegmt=True)))
 
 
+def _saved(request: Request, name: str, doc: Document, *, created: bool) -> Response:
+    """The answer to a successful PUT or PATCH, shaped by the request's preference.
+
+    201 with Location for a new document, else 204; with ``Prefer:
+    return=representation`` the stored bytes come back in a 200 (201). The
+    validators describe the stored bytes, which for a PUT are the bytes sent
+    (RFC 9110 §9.3.4).
+    """
+    preference = _preference(request)
+    applied: Headers = (("Preference-Applied", preference),) if preference else ()
+    location: Headers = (("Location", f"/docs/{name}"),) if created else ()
+    headers = (*location, *_validators(doc), *applied)
+    if preference == "return=representation":
+        return Response(status=201 if created else 200,
+                        headers=(("Content-Type", doc.content_type), *headers), body=doc.body)
+    return Response(status=201 if created else 204, headers=headers)
+
+
+def _merge_patch(target: object, patch: object) -> object:
+    """RFC 7396 §2: apply a JSON merge patch; null removes a member."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = _merge_patch(merged.get(key), value)
+    return merged
+
+
 def _preference(request: Request) -> str | None:
     """The ``return`` preference of a Prefer field (RFC 7240 §4.2), if any."""
     for value in (request.header("prefer") or "").split(","):
@@ -118,6 +153,7 @@ class App:
         self._beacon_lock = threading.Lock()
         self.mounts: dict[str, Handler] = {}
         self.editor = Editor()
+        self._heuristic_modified = int(time.time()) - HEURISTIC_AGE
         self._routes: list[tuple[re.Pattern[str], Callable[..., Reply]]] = [
             (re.compile(r"/"), self._index),
             (re.compile(r"/docs/([A-Za-z0-9._-]{1,64})"), self._docs),
@@ -184,6 +220,8 @@ class App:
             reply = self._read(request, name)
         elif method == "PUT":
             reply = self._write(request, name)
+        elif method == "PATCH":
+            reply = self._patch(request, name)
         elif method == "DELETE":
             reply = self._delete(request, name)
         else:
@@ -193,7 +231,10 @@ class App:
     def _options(self, request: Request, cors: Headers) -> Response:
         wanted = request.header("access-control-request-method")
         if request.header("origin") is None or wanted is None:
-            return Response(status=204, headers=(("Allow", DOC_METHODS),))
+            # RFC 5789 §3.1: "Accept-Patch SHOULD appear in the OPTIONS response for any
+            # resource that supports the use of the PATCH method."
+            return Response(status=204, headers=(("Allow", DOC_METHODS),
+                                                 ("Accept-Patch", MERGE_PATCH)))
         asked = request.header("access-control-request-headers")
         return Response(
             status=204,
@@ -209,12 +250,12 @@ class App:
         doc = self.store.get(name)
         if doc is None:
             return _text(404, f"no document named {name}")
-        failure = precondition_failure(request.method, doc, request.headers)
-        if failure == 304:
+        failed = evaluate_preconditions(request.method, doc, request.headers)
+        if failed and failed.status == 304:
             # RFC 9110 §15.4.5: a 304 carries the validator, no content.
             return Response(status=304, headers=(("ETag", doc.etag),))
-        if failure is not None:
-            return _text(failure, "a precondition failed")
+        if failed:
+            return _text(failed.status, failed.reason)
         return Response(
             status=200,
             headers=(("Content-Type", doc.content_type), *_validators(doc)),
@@ -223,41 +264,74 @@ class App:
 
     def _write(self, request: Request, name: str) -> Response:
         content_type = request.header("content-type") or "application/octet-stream"
+        found: list[Failed] = []
 
         def check(current: Document | None) -> int | None:
-            return precondition_failure("PUT", current, request.headers)
+            failed = evaluate_preconditions("PUT", current, request.headers)
+            found[:] = [failed] if failed else []
+            return failed.status if failed else None
 
         failure, previous, stored = self.store.put(name, request.body, content_type, check)
         if stored is None:
+            failed = found[0]
+            if (failed.may_already_be_applied and previous is not None
+                    and (previous.body, previous.content_type) == (request.body, content_type)):
+                # RFC 9110 §13.1.1: the change "appears to have already been applied",
+                # as when a client retries a PUT whose 204 was lost: answer as if it
+                # succeeded now. Nothing is written, so the validators stay the same.
+                return _saved(request, name, previous, created=False)
             state = "exists" if previous else "does not exist"
-            return _text(failure or 412, f"precondition failed; the document {state}; "
+            return _text(failure or 412, f"{failed.reason}; the document {state}; "
                          "nothing was written")
-        preference = _preference(request)
-        applied: Headers = (("Preference-Applied", preference),) if preference else ()
-        # RFC 9110 §9.3.4: the bytes are stored verbatim, so the validators may be sent.
-        headers = (*_validators(stored), *applied)
-        if preference == "return=representation":
-            return Response(
-                status=201 if previous is None else 200,
-                headers=(("Content-Type", stored.content_type), *headers,
-                         *((("Location", f"/docs/{name}"),) if previous is None else ())),
-                body=stored.body,
-            )
-        if previous is None:
-            return Response(status=201, headers=(("Location", f"/docs/{name}"), *headers))
-        return Response(status=204, headers=headers)
+        return _saved(request, name, stored, created=previous is None)
+
+    def _patch(self, request: Request, name: str) -> Response:
+        """RFC 5789 PATCH with a JSON merge patch (RFC 7396), answered like a PUT."""
+        media = (request.header("content-type") or "").split(";")[0].strip().lower()
+        if media != MERGE_PATCH:
+            return _text(415, f"this server applies {MERGE_PATCH} patches only (RFC 5789 §2.2)",
+                         (("Accept-Patch", MERGE_PATCH),))
+        try:
+            patch = json.loads(request.body)
+        except ValueError as exc:
+            return _text(400, f"malformed patch document: {exc} (RFC 5789 §2.2)")
+        found: list[Failed] = []
+
+        def check(current: Document | None) -> int | None:
+            failed = evaluate_preconditions("PATCH", current, request.headers)
+            found[:] = [failed] if failed else []
+            return failed.status if failed else None
+
+        def change(current: Document) -> bytes:
+            merged = _merge_patch(json.loads(current.body), patch)  # ValueError if not JSON
+            return json.dumps(merged, ensure_ascii=False).encode() + b"\n"
+
+        try:
+            failure, _, stored = self.store.update(name, change, check)
+        except ValueError:
+            return _text(415, f"{name} is not JSON, so a JSON merge patch cannot apply to it "
+                         "(RFC 5789 §2.2)")
+        if failure == 404:
+            return _text(404, f"no document named {name}; PATCH changes an existing one")
+        if stored is None:
+            return _text(failure or 412, f"{found[0].reason}; nothing was written")
+        return _saved(request, name, stored, created=False)
 
     def _delete(self, request: Request, name: str) -> Response:
+        found: list[Failed] = []
+
         def check(current: Document | None) -> int | None:
             if current is None:
                 return 404
-            return precondition_failure("DELETE", current, request.headers)
+            failed = evaluate_preconditions("DELETE", current, request.headers)
+            found[:] = [failed] if failed else []
+            return failed.status if failed else None
 
         failure, _ = self.store.delete(name, check)
         if failure == 404:
             return _text(404, f"no document named {name}")
         if failure is not None:
-            return _text(failure, "a precondition failed; nothing was deleted")
+            return _text(failure, f"{found[0].reason}; nothing was deleted")
         return Response(status=204)
 
     def _beacon(self, request: Request, now: float) -> Reply:
@@ -295,7 +369,16 @@ class App:
         return Response(status=204, headers=headers)
 
     def _cache_heuristic(self, request: Request, now: float) -> Reply:
-        modified = formatdate(int(now) - HEURISTIC_AGE, usegmt=True)
+        """204 with one Last-Modified for the server's life, honouring If-Modified-Since.
+
+        RFC 9110 §13.1.3: a GET whose If-Modified-Since is not earlier than
+        Last-Modified gets 304, as a cache that revalidates expects.
+        """
+        if request.method in ("GET", "HEAD"):
+            since = http_date(request.header("if-modified-since"))
+            if since is not None and self._heuristic_modified <= since:
+                return Response(status=304)
+        modified = formatdate(self._heuristic_modified, usegmt=True)
         return self._cache(request, (("Last-Modified", modified),))
 
     def _cache_max_age(self, request: Request, now: float, seconds: str) -> Reply:

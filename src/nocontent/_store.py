@@ -11,11 +11,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
-from ._http import Headers, last_header
+from ._http import Headers, http_date, last_header
 
-__all__ = ["SEED", "Document", "DocumentStore", "etag_for", "precondition_failure"]
+__all__ = [
+    "SEED",
+    "Document",
+    "DocumentStore",
+    "Failed",
+    "etag_for",
+    "evaluate_preconditions",
+    "precondition_failure",
+]
 
 SEED: dict[str, tuple[bytes, str]] = {
     "welcome": (b"Welcome to nocontent. Edit me with PUT.\n", "text/plain; charset=utf-8"),
@@ -56,31 +63,53 @@ def _weak_equal(a: str, b: str) -> bool:
     return a.removeprefix("W/") == b.removeprefix("W/")
 
 
-def _date(field: str | None) -> float | None:
-    if field is None:
-        return None
-    try:
-        return parsedate_to_datetime(field).timestamp()
-    except (TypeError, ValueError, IndexError):
-        return None  # RFC 9110 §13.1.3: an invalid date is ignored
+@dataclass(frozen=True, kw_only=True)
+class Failed:
+    """A precondition that did not hold.
 
-
-def precondition_failure(method: str, current: Document | None, headers: Headers) -> int | None:
-    """The status a failed precondition gives (412 or 304), or None when all pass.
-
-    Evaluated in the order of RFC 9110 §13.2.2.
+    Attributes:
+        status: 412, or 304 for a GET or HEAD whose copy is still current.
+        field: the header field whose condition was false, such as ``If-Match``.
+        reason: why, in one sentence with its section, for a learner to read.
     """
+
+    status: int
+    field: str
+    reason: str
+
+    @property
+    def may_already_be_applied(self) -> bool:
+        """True when RFC 9110 lets a 2xx answer a change that has already succeeded.
+
+        §13.1.1 (If-Match) and §13.1.4 (If-Unmodified-Since): "if the request is a
+        state-changing operation that appears to have already been applied to the
+        selected representation, the origin server MAY respond with a 2xx". §13.1.2
+        (If-None-Match) has no such allowance.
+        """
+        return self.status == 412 and self.field in ("If-Match", "If-Unmodified-Since")
+
+
+def evaluate_preconditions(
+    method: str, current: Document | None, headers: Headers
+) -> Failed | None:
+    """The first precondition that fails, in the order of RFC 9110 §13.2.2, or None."""
     if_match = last_header(headers, "if-match")
     if if_match is not None:
         # §13.1.1: strong comparison; "*" needs a current representation.
         if current is None:
-            return 412
+            return Failed(status=412, field="If-Match", reason=(
+                f"If-Match: {if_match} needs a current representation, and there is none "
+                "(RFC 9110 §13.1.1)"))
         if if_match.strip() != "*" and current.etag not in _tags(if_match):
-            return 412
+            return Failed(status=412, field="If-Match", reason=(
+                f"If-Match: {if_match} does not match the current ETag {current.etag} "
+                "(RFC 9110 §13.1.1, strong comparison: a weak W/ tag never matches)"))
     elif current is not None:
-        since = _date(last_header(headers, "if-unmodified-since"))
+        since = http_date(last_header(headers, "if-unmodified-since"))
         if since is not None and current.modified > since:
-            return 412
+            return Failed(status=412, field="If-Unmodified-Since", reason=(
+                "the document was modified after the If-Unmodified-Since date "
+                "(RFC 9110 §13.1.4)"))
     safe = method in ("GET", "HEAD")
     if_none_match = last_header(headers, "if-none-match")
     if if_none_match is not None:
@@ -92,15 +121,27 @@ def precondition_failure(method: str, current: Document | None, headers: Headers
                 _weak_equal(tag, current.etag) for tag in _tags(if_none_match)
             )
         if matched:
-            return 304 if safe else 412
+            what = ("a current representation exists" if if_none_match.strip() == "*"
+                    else f"the current ETag {current.etag if current else ''} matches")
+            return Failed(status=304 if safe else 412, field="If-None-Match", reason=(
+                f"If-None-Match: {if_none_match} is false: {what} (RFC 9110 §13.1.2)"))
     elif safe and current is not None:
-        since = _date(last_header(headers, "if-modified-since"))
+        since = http_date(last_header(headers, "if-modified-since"))
         if since is not None and current.modified <= since:
-            return 304
+            return Failed(status=304, field="If-Modified-Since", reason=(
+                "not modified since the If-Modified-Since date (RFC 9110 §13.1.3)"))
     return None
 
 
+def precondition_failure(method: str, current: Document | None, headers: Headers) -> int | None:
+    """The status a failed precondition gives (412 or 304), or None when all pass."""
+    failed = evaluate_preconditions(method, current, headers)
+    return failed.status if failed else None
+
+
 Check = Callable[[Document | None], "int | None"]
+Change = Callable[[Document], "bytes"]
+"""Computes a document's new bytes from its current state; raises ValueError to refuse."""
 
 
 class DocumentStore:
@@ -149,6 +190,28 @@ class DocumentStore:
                 modified=int(time.time()),
                 version=current.version + 1 if current else 1,
             )
+            self._docs[name] = stored
+            return None, current, stored
+
+    def update(
+        self, name: str, change: Change, check: Check
+    ) -> tuple[int | None, Document | None, Document | None]:
+        """Replace ``name`` with ``change(current)`` unless ``check(current)`` fails.
+
+        Check, change and write happen under one lock, so no other write can
+        slip in between (RFC 5789 §2: a PATCH is applied atomically). Returns
+        (failure, previous, stored) like :meth:`put`; a ValueError from
+        ``change`` propagates and nothing is written.
+        """
+        with self._lock:
+            current = self._docs.get(name)
+            failure = check(current)
+            if failure is not None or current is None:
+                return failure or 404, current, None
+            body = change(current)
+            stored = Document(body=body, content_type=current.content_type,
+                              etag=etag_for(body), modified=int(time.time()),
+                              version=current.version + 1)
             self._docs[name] = stored
             return None, current, stored
 
