@@ -287,12 +287,16 @@ def test_exchanges_are_bounded(server) -> None:
     assert server.exchanges[-1].target == f"/status/204?n={total - 1}"
 
 
-def test_reset_restores_documents_and_forgets_beacons_and_records(server) -> None:
+def test_reset_restores_documents_and_forgets_beacons_forms_and_records(server) -> None:
     assert ask(server, "PUT", "/docs/welcome", body=b"changed").status == 204
     assert ask(server, "POST", "/beacon", body=b"ping").status == 204
+    form = (("Content-Type", "application/x-www-form-urlencoded"),)
+    assert ask(server, "POST", "/editor/form/save", form, body=b"note=hi").status == 204
+    assert server.app.editor.received == 1
     server.reset()
     assert ask(server, "GET", "/docs/welcome").body.startswith(b"Welcome")
     assert len(server.app.beacons) == 0
+    assert (server.app.editor.received, len(server.app.editor.submissions)) == (0, 0)
     assert [r.target for r in server.exchanges] == ["/docs/welcome", "/status/200"]
 
 

@@ -54,8 +54,8 @@ ROUTES = (
     ("GET /cache/no-store", "204 with Cache-Control: no-store"),
     ("ANY /misbehave/{kind}", "a deliberately broken 204: " + ", ".join(KINDS)),
     ("GET, HEAD /editor", "a page that edits ?doc={name} and saves it with PUT and If-Match"),
-    ("GET, HEAD /editor/form", "plain HTML forms answered 204, 205 and 200"),
-    ("POST /editor/form/save", "204; the server records the submitted fields"),
+    ("GET, HEAD /editor/form", "forms answered 204, 205 and 200; ?format=json: what arrived"),
+    ("POST /editor/form/save", "204, or a 200 page with ?answer=200; the fields are recorded"),
     ("POST /editor/form/reset", "205 Reset Content; recorded too"),
 )
 

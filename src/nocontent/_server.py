@@ -207,9 +207,10 @@ class Server:
         self.app.mounts.pop(path, None)
 
     def reset(self) -> None:
-        """Put the documents back as they were at start and forget beacons and records."""
+        """Put the documents back as they were at start; forget beacons, forms and records."""
         self.app.store.reset()
         self.app.beacons.clear()
+        self.app.editor.reset()
         self.exchanges.clear()
 
     def stop(self) -> None:
