@@ -17,6 +17,7 @@ from ._framing import (
 )
 from ._http import Request, Response, WireResponse, parse_response
 from ._misbehave import KINDS as MISBEHAVIOURS
+from ._progress import progress
 from ._server import Record, Server, serve
 from ._store import Document, DocumentStore, etag_for
 from ._version import __version__
@@ -66,6 +67,7 @@ __all__ = [
     "may_send_content_length",
     "may_send_transfer_encoding",
     "parse_response",
+    "progress",
     "request_builder",
     "serve",
     "visible",

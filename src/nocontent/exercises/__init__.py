@@ -2,23 +2,34 @@
 
 A notebook cell ships with a placeholder answer and ends with
 ``check("05.heuristic-lifetime", answer)``; until the answer is right the cell
-prints what is missing and a hint. Each notebook's exercises live in a module
-of this package named after it (``nb05.py``), registered with
-:func:`exercise`; worked solutions live apart, in the repository's
-``solutions/`` folder, and a test proves that every solution passes.
+prints what is missing and a hint. Hints come in two tiers: the first failed
+check of an exercise shows its *nudge* (where to look), every later failed
+check in the same kernel shows its full *hint*. A solved exercise is recorded
+in the learner's progress file (:mod:`nocontent._progress`).
+
+Each notebook's exercises live in a module of this package named after it
+(``nb05.py``), registered with :func:`exercise`; worked solutions live apart,
+in the repository's ``solutions/`` folder, and a test proves that every
+solution passes.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["EXERCISES", "Exercise", "Result", "check", "exercise"]
+from .._progress import record
+
+__all__ = ["DEFAULT_NUDGE", "EXERCISES", "Exercise", "Result", "check", "exercise"]
 
 Judge = Callable[[Any], list[str]]
+
+DEFAULT_NUDGE = "Look again at the section just above this exercise."
+"""The nudge of an exercise registered without one of its own."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,12 +39,14 @@ class Exercise:
     Attributes:
         id: ``"NN.short-name"``, NN being the notebook's number.
         title: what the learner is asked to do, in one line.
-        hint: a nudge shown until the exercise is solved.
+        nudge: the first hint: one short sentence saying where to look.
+        hint: the full hint, shown from the second failed check on.
         judge: returns the problems with an answer; none means solved.
     """
 
     id: str
     title: str
+    nudge: str
     hint: str
     judge: Judge
 
@@ -45,21 +58,31 @@ class Result:
     Attributes:
         exercise: the exercise judged.
         problems: what is still wrong, one sentence each.
+        failed_before: how many earlier checks of this exercise failed in this
+            kernel; the nudge is shown when there were none, the full hint after.
     """
 
     exercise: Exercise
     problems: tuple[str, ...]
+    failed_before: int = 0
 
     @property
     def solved(self) -> bool:
         return not self.problems
+
+    @property
+    def hint(self) -> str:
+        """The hint this verdict shows: the nudge first, the full hint after."""
+        if self.failed_before == 0:
+            return f"{self.exercise.nudge} (Check again for the full hint.)"
+        return self.exercise.hint
 
     def __repr__(self) -> str:
         title = f"{self.exercise.id}: {self.exercise.title}"
         if self.solved:
             return f"Solved! {title}"
         lines = [f"Not yet. {title}", *(f"  - {p}" for p in self.problems)]
-        lines.append(f"  Hint: {self.exercise.hint}")
+        lines.append(f"  Hint: {self.hint}")
         return "\n".join(lines)
 
     __str__ = __repr__
@@ -68,32 +91,46 @@ class Result:
 EXERCISES: dict[str, Exercise] = {}
 """Every registered exercise, by id."""
 
+_failures: Counter[str] = Counter()
+"""Failed checks so far in this kernel, by exercise id."""
 
-def exercise(id: str, title: str, hint: str) -> Callable[[Judge], Judge]:
+
+def exercise(id: str, title: str, hint: str,
+             nudge: str = DEFAULT_NUDGE) -> Callable[[Judge], Judge]:
     """Register the decorated function as the judge of exercise ``id``."""
 
     def register(judge: Judge) -> Judge:
         if id in EXERCISES:
             raise ValueError(f"exercise {id} is registered twice")
-        EXERCISES[id] = Exercise(id=id, title=title, hint=hint, judge=judge)
+        EXERCISES[id] = Exercise(id=id, title=title, nudge=nudge, hint=hint, judge=judge)
         return judge
 
     return register
 
 
 def check(id: str, answer: Any) -> Result:
-    """Judge ``answer`` to exercise ``id``. Never raises for a wrong answer."""
+    """Judge ``answer`` to exercise ``id``. Never raises for a wrong answer.
+
+    A solved exercise is recorded in the progress file; a failed one counts
+    towards showing the full hint next time.
+    """
     found = EXERCISES.get(id)
     if found is None:
         known = ", ".join(sorted(EXERCISES)) or "none"
         raise KeyError(f"no exercise {id!r}; known exercises: {known}")
     if answer is ... or answer is None:
-        return Result(exercise=found, problems=("there is no answer yet",))
-    try:
-        problems = tuple(found.judge(answer))
-    except Exception as exc:  # the learner's code may raise anything
-        problems = (f"your answer raised {type(exc).__name__}: {exc}",)
-    return Result(exercise=found, problems=problems)
+        problems: tuple[str, ...] = ("there is no answer yet",)
+    else:
+        try:
+            problems = tuple(found.judge(answer))
+        except Exception as exc:  # the learner's code may raise anything
+            problems = (f"your answer raised {type(exc).__name__}: {exc}",)
+    if not problems:
+        record(id)
+        return Result(exercise=found, problems=problems)
+    failed_before = _failures[id]
+    _failures[id] += 1
+    return Result(exercise=found, problems=problems, failed_before=failed_before)
 
 
 for _module in pkgutil.iter_modules(__path__):
