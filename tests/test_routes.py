@@ -434,6 +434,13 @@ def test_a_stale_put_with_other_bytes_is_still_412(fresh) -> None:
     assert f"does not match the current ETag {etag_for(b'v2')}".encode() in refused.body
 
 
+def test_if_match_field_lines_combine_into_one_list(fresh) -> None:
+    # RFC 9110 §5.3: two If-Match lines are one list; the current tag in either passes.
+    etag = ask(fresh, "GET", "/docs/welcome").get("etag")
+    both = (("If-Match", etag), ("If-Match", '"other"'))
+    assert ask(fresh, "PUT", "/docs/welcome", both, body=b"v2").status == 204
+
+
 def test_if_none_match_star_has_no_already_applied_allowance(fresh) -> None:
     create = (("If-None-Match", "*"),)
     assert ask(fresh, "PUT", "/docs/new", create, body=b"x").status == 201

@@ -3,23 +3,34 @@
 The widgets in :mod:`nocontent._widgets` only gather input and show results;
 every decision lives here, with no I/O: which targets to offer, what a
 preset switches on, whether a request may be sent (and why not), the exact
-bytes it becomes, and how fresh a cached response is (RFC 9111 §4.2).
+bytes it becomes, the same request as a curl command or an httpx call, which
+precondition a 412 answered, and how fresh a cached response is (RFC 9111 §4.2).
 """
 
 from __future__ import annotations
 
 import re
+import shlex
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from email.utils import formatdate, parsedate_to_datetime
+from datetime import datetime
+from email.utils import formatdate
 from itertools import product
 
 from ._app import ROUTES
 from ._checker import HEURISTICALLY_CACHEABLE, Report
-from ._http import MAX_BODY, WireResponse, field_value_problem, header_values, token_problem
+from ._http import (
+    MAX_BODY,
+    WireResponse,
+    field_value_problem,
+    header_values,
+    http_date,
+    reason_phrase,
+    token_problem,
+)
 from ._misbehave import KINDS
+from ._preconditions import PRECONDITION_FIELDS, evaluate
 from ._store import SEED
 from ._wire import Exchange, LocalProtocolError, build_request
 
@@ -28,6 +39,7 @@ __all__ = [
     "HEURISTIC_FRACTION",
     "METHODS",
     "NO_ETAG",
+    "PRECONDITION_FIELDS",
     "PRESETS",
     "PRESET_METHODS",
     "BuilderState",
@@ -35,9 +47,12 @@ __all__ = [
     "Row",
     "Sent",
     "apply_preset",
+    "as_curl",
+    "as_httpx",
     "body_bytes",
     "document_name",
     "duration",
+    "failed_precondition",
     "fields",
     "freshness",
     "freshness_of_response",
@@ -200,6 +215,14 @@ def apply_preset(state: BuilderState, preset: str, etag: str | None = None) -> B
 
 # -- validation and bytes ---------------------------------------------------------------
 
+# RFC 3986 §3.3 and §3.4: "pchar = unreserved / pct-encoded / sub-delims / ":" / "@"" and
+# "query = *( pchar / "/" / "?" )", with "unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~""
+# and "sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="".
+# Clients disagree on anything else (measured: httpx 0.28.1 percent-encodes '"' and '{',
+# curl 7.88.1 sends them as typed), so the builder asks the learner to encode it.
+_TARGET_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/?%")
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
 
 def _target_problem(what: str, target: str) -> str | None:
     if not target:
@@ -219,6 +242,19 @@ def _target_problem(what: str, target: str) -> str | None:
                     "percent-encode it (RFC 3986 §2.1)")
         if not "\x21" <= ch <= "\x7e":
             return f"the {what} {target!r} contains the control character {ch!r}"
+        if ch == "#":
+            # RFC 9110 §7.1: "The target URI excludes the reference's fragment component,
+            # if any, since fragment identifiers are reserved for client-side processing".
+            return (f"the {what} {target!r} contains '#', which starts a fragment: clients "
+                    "keep the fragment to themselves and never send it (RFC 9110 §7.1); "
+                    "percent-encode '#' as %23 to send it")
+        if ch not in _TARGET_CHARACTERS:
+            return (f"the {what} {target!r} contains {ch!r}, which a URI path or query cannot "
+                    f"hold as it is (RFC 3986 §3.3); percent-encode it as %{ord(ch):02X}")
+    if _LONE_PERCENT.search(target):
+        return (f"the {what} {target!r} has a '%' without two hex digits after it; a "
+                "percent-encoding is '%' HEXDIG HEXDIG, so '%' itself is written %25 "
+                "(RFC 3986 §2.1)")
     return None
 
 
@@ -299,6 +335,135 @@ def to_request_bytes(state: BuilderState, base_url: str) -> bytes:
     return build_request(state.method, url, fields(state), body_bytes(state))
 
 
+# -- the same request for curl and httpx --------------------------------------------------
+
+CURL_ARGUMENT_LIMIT = 100_000
+"""The longest body, quoted, that :func:`as_curl` puts on a command line, in bytes.
+
+Linux refuses a single argument of 128 KiB or more (measured here: 131,072 bytes
+gives "Argument list too long").
+"""
+
+
+def _sent_url(state: BuilderState, base_url: str) -> str:
+    """The URL of the request the builder sends, taken from its exact bytes.
+
+    Raises :class:`LocalProtocolError` as :func:`to_request_bytes` does, so a
+    snippet is refused for the same reasons as the Send button.
+    """
+    request_line = to_request_bytes(state, base_url).split(b"\r\n", 1)[0]
+    return base_url.rstrip("/") + request_line.split(b" ")[1].decode("ascii")
+
+
+def _has_dot_segment(url: str) -> bool:
+    path = url.split("?", 1)[0].split("//", 1)[-1]
+    return any(segment in (".", "..") for segment in path.split("/"))
+
+
+def _snippet_fields(state: BuilderState) -> list[tuple[str, str]]:
+    # RFC 9110 §5.5: "a field value does not include leading or trailing whitespace", so the
+    # value without it is the same field, and httpx (through h11) refuses it otherwise.
+    return [(name, value.strip(" \t")) for name, value in fields(state)]
+
+
+def as_curl(state: BuilderState, base_url: str) -> str:
+    """A curl command line for a POSIX shell that sends what the builder sends for ``state``.
+
+    The same method, target, header fields (in order) and body; curl adds
+    User-Agent and Accept of its own, and the first lines say so. Every
+    argument is quoted with :func:`shlex.quote`. Raises
+    :class:`nocontent.LocalProtocolError` with the reasons the Send button
+    gives, or when the body cannot travel on a command line.
+    """
+    url = _sent_url(state, base_url)
+    body = state.body if state.method in BODY_METHODS else None
+    if body is not None and "\0" in body:
+        raise LocalProtocolError("the body contains a NUL character, which no command-line "
+                                 "argument can carry; the httpx version can send it")
+    if body is not None and len(shlex.quote(body).encode("utf-8")) > CURL_ARGUMENT_LIMIT:
+        raise LocalProtocolError(
+            f"the body is too long for one command-line argument (more than "
+            f"{CURL_ARGUMENT_LIMIT} bytes quoted); save it to a file and send it with "
+            "curl --data-binary @file")
+    notes = ["# curl adds User-Agent and Accept fields of its own."]
+    first = ["curl"]
+    if state.method == "HEAD":
+        # -I (--head), not -X HEAD: -X only changes the method name, and curl still expects
+        # the content that Content-Length announces, which a response to HEAD never has
+        # (RFC 9110 §9.3.2). Measured with curl 7.88.1: -X HEAD waits until it times out.
+        first.append("-I")
+        notes.append("# -I sends HEAD and reads a response without content (RFC 9110 §9.3.2).")
+    else:
+        first.append("-i")  # print the status line and header fields too
+        # --data-binary makes the method POST; any other method is named with -X.
+        if state.method not in ("GET", "POST"):
+            first += ["-X", state.method]
+    if _has_dot_segment(url):
+        first.append("--path-as-is")
+        notes.append("# --path-as-is keeps the '.' and '..' segments, which curl would remove.")
+    first.append(url)
+    rest = []
+    for name, value in _snippet_fields(state):
+        # "Name:" would remove a field, so an empty value is written "Name;" (curl's manual).
+        rest += ["-H", f"{name}: {value}" if value else f"{name};"]
+    if body is not None:
+        if not any(name.lower() == "content-type" for name, _ in fields(state)):
+            # With --data-binary curl sends Content-Type: application/x-www-form-urlencoded
+            # unless told otherwise; an empty -H value removes it, as the builder sends none.
+            rest += ["-H", "Content-Type:"]
+            notes.append("# -H 'Content-Type:' stops curl adding a Content-Type the builder "
+                         "does not send.")
+        # --data-binary sends the bytes as they are (-d would drop CR and LF read from a
+        # file); --data-raw is the same but does not read a file for a leading '@'.
+        rest += ["--data-raw" if body.startswith("@") else "--data-binary", body]
+    lines = [" ".join(shlex.quote(arg) for arg in first)]
+    lines += [" ".join(shlex.quote(arg) for arg in rest[i : i + 2]) for i in range(0, len(rest), 2)]
+    return "\n".join([*notes, " \\\n  ".join(lines)])
+
+
+def as_httpx(state: BuilderState, base_url: str) -> str:
+    """Python code that sends what the builder sends for ``state`` with httpx.
+
+    The same method, target, header fields (in order) and body; httpx adds
+    Accept, Accept-Encoding, Connection and User-Agent of its own, and a
+    comment says so. Raises :class:`nocontent.LocalProtocolError` with the
+    reasons the Send button gives, or when httpx would send something else:
+    it upper-cases every method and removes ``.`` and ``..`` path segments.
+    """
+    url = _sent_url(state, base_url)
+    if state.method != state.method.upper():
+        raise LocalProtocolError(
+            f"httpx upper-cases the method, so it would send {state.method.upper()} instead of "
+            f"{state.method} (methods are case-sensitive, RFC 9110 §9.1); the curl command "
+            "sends it as typed")
+    if _has_dot_segment(url):
+        raise LocalProtocolError(
+            "httpx removes the '.' and '..' segments of the path (RFC 3986 §5.2.4), so it "
+            "would send another target; the curl command keeps them")
+    lines = [
+        "import httpx",
+        "",
+        "# httpx adds Accept, Accept-Encoding, Connection and User-Agent fields of its own.",
+        "response = httpx.request(",
+        f"    {state.method!r},",
+        f"    {url!r},",
+    ]
+    snippet_fields = _snippet_fields(state)
+    if snippet_fields:
+        lines.append("    headers=[")
+        lines += [f"        ({name!r}, {value!r})," for name, value in snippet_fields]
+        lines.append("    ],")
+    if state.body and state.method in BODY_METHODS:
+        lines.append(f"    content={state.body!r},  # sent as UTF-8")
+    lines += [
+        ")",
+        "print(response.status_code, response.reason_phrase)",
+        "print(response.headers)",
+        "print(response.content)",
+    ]
+    return "\n".join(lines)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Sent:
     """One press of the Send button and what came back.
@@ -310,6 +475,8 @@ class Sent:
         report: the checker's verdict on ``exchange``.
         second: the follow-up request on the same connection, if one was asked for.
         second_report: the checker's verdict on ``second``.
+        precondition: for a 412, which precondition failed and why
+            (:func:`failed_precondition`); None for any other status.
     """
 
     number: int
@@ -318,6 +485,7 @@ class Sent:
     report: Report
     second: Exchange | None = None
     second_report: Report | None = None
+    precondition: str | None = None
 
     def summary(self) -> str:
         """One line: the request, the status and the verdict."""
@@ -327,26 +495,56 @@ class Sent:
         return line
 
 
+# -- which precondition a 412 answered (RFC 9110 §13) -------------------------------------
+
+def failed_precondition(
+    method: str,
+    request_fields: Sequence[tuple[str, str]],
+    etag: str | None,
+    last_modified: str | None,
+    *,
+    exists: bool | None = None,
+) -> str:
+    """Which precondition of a request answered 412 failed, and why, in one sentence.
+
+    ``request_fields`` are the fields the request carried (:func:`fields`);
+    ``etag`` and ``last_modified`` are the target's current ETag and
+    Last-Modified values, None when it has none. ``exists`` says whether the
+    target has a current representation; by default, whether either
+    validator is given. The preconditions are evaluated as an origin server
+    does, in the order of RFC 9110 §13.2.2: If-Match, else
+    If-Unmodified-Since, then If-None-Match (which gives 412 only to methods
+    other than GET and HEAD). The sentence names the first that fails, says
+    that the request had none, or that all of them hold now.
+    """
+    if exists is None:
+        exists = etag is not None or last_modified is not None
+    if not any(name.strip().lower() == wanted.lower()
+               for name, _ in request_fields for wanted in PRECONDITION_FIELDS):
+        return ("The request carries no If-Match, If-Unmodified-Since or If-None-Match field, "
+                "so no precondition failed (RFC 9110 §13.1): the 412 comes from the target "
+                "itself")
+    failed = evaluate(method, request_fields, exists=exists, etag=etag,
+                      last_modified=last_modified)
+    if failed is not None and failed.status == 412:
+        return failed.reason
+    now = (f"ETag {etag or '(none)'}, Last-Modified {last_modified or '(none)'}" if exists
+           else "the document does not exist")
+    return (f"Every precondition in the request holds now ({now}), evaluated in the order of "
+            "RFC 9110 §13.2.2: the target changed after it answered 412, or it does not "
+            "evaluate them as this function does")
+
+
 # -- freshness (RFC 9111 §4.2) ----------------------------------------------------------
 
 HEURISTIC_FRACTION = 0.1
-"""The fraction of the time since Last-Modified RFC 9111 §4.2.2 suggests as a lifetime."""
+"""The fraction of the time since Last-Modified that RFC 9111 §4.2.2 suggests as a lifetime.
 
-
-def http_date(text: str | None) -> float | None:
-    """Seconds since the epoch for an HTTP-date such as ``Sun, 01 Mar 2026 12:00:00 GMT``.
-
-    None when ``text`` is None or not a date (RFC 9110 §5.6.7).
-    """
-    if text is None:
-        return None
-    try:
-        parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.timestamp()
+A suggestion, not a rule: "caches are encouraged to use a heuristic expiration value that
+is no more than some fraction of the interval since that time. A typical setting of this
+fraction might be 10%." The section also says "This specification does not provide
+specific algorithms": a cache MAY use any heuristic.
+"""
 
 
 def duration(seconds: float) -> str:
@@ -375,12 +573,22 @@ class Freshness:
         max_age: its ``Cache-Control: max-age``, or None.
         expires: its Expires, or None.
         now: the moment asked about.
-        source: where the lifetime comes from: ``"max-age"``, ``"expires"``,
-            ``"heuristic"``, ``"none"`` (no lifetime can be worked out) or
-            ``"no-store"`` (a cache may not keep it at all).
-        lifetime: the freshness lifetime in seconds, or None (RFC 9111 §4.2.1).
+        status: its status code.
+        public: whether its Cache-Control has ``public``.
+        source: where the lifetime comes from: ``"max-age"`` or ``"expires"``
+            (explicit, RFC 9111 §4.2.1); ``"heuristic"`` (the RFC's suggested
+            heuristic, 10% of the time since Last-Modified, §4.2.2);
+            ``"unmeasured"`` (a heuristic is allowed, but the suggested one has
+            no Last-Modified to measure; another cache may use another);
+            ``"no-heuristic"`` (no explicit lifetime, and the status is neither
+            heuristically cacheable nor marked ``public``); ``"no-store"``
+            (a cache must not keep it at all).
+        lifetime: the freshness lifetime in seconds, or None when the three
+            last sources give none.
         age: the current age in seconds, simplified to ``now - date``.
-        fresh: whether the lifetime is greater than the age (RFC 9111 §4.2).
+        fresh: whether the lifetime is greater than the age (RFC 9111 §4.2);
+            False also when there is no lifetime, which for ``"unmeasured"``
+            does not mean stale: :meth:`verdict` says what it means.
     """
 
     date: float
@@ -388,6 +596,8 @@ class Freshness:
     max_age: int | None
     expires: float | None
     now: float
+    status: int = 204
+    public: bool = False
     source: str
     lifetime: float | None
     age: float
@@ -398,46 +608,97 @@ class Freshness:
         """Seconds of freshness left (negative once stale), or None without a lifetime."""
         return None if self.lifetime is None else self.lifetime - self.age
 
-    def lines(self) -> list[str]:
-        """The working, one step per line, with the RFC section of each step."""
-        out = [f"Date:           {formatdate(self.date, usegmt=True)}"]
-        if self.last_modified is not None:
-            before = duration(self.date - self.last_modified)
-            out.append(f"Last-Modified:  {formatdate(self.last_modified, usegmt=True)} "
-                       f"({before} before Date)")
-        if self.max_age is not None:
-            out.append(f"Cache-Control:  max-age={self.max_age}")
-        if self.expires is not None:
-            out.append(f"Expires:        {formatdate(self.expires, usegmt=True)}")
-        out.append(f"request time:   {formatdate(self.now, usegmt=True)}")
-        if self.source == "no-store":
-            out.append("no-store: a cache must not keep this response at all (RFC 9111 §5.2.2.5)")
-        elif self.lifetime is None:
-            out.append("lifetime:       none: no max-age, no Expires, and no Last-Modified "
-                       "before Date for the heuristic (RFC 9111 §4.2.2)")
-        elif self.source == "max-age":
-            out.append(f"lifetime:       {duration(self.lifetime)}, from max-age, which wins over "
-                       "any heuristic (RFC 9111 §4.2.1)")
-        elif self.source == "expires":
-            out.append(f"lifetime:       {duration(self.lifetime)}, Expires minus Date "
-                       "(RFC 9111 §4.2.1)")
+    @property
+    def heuristic_allowed(self) -> bool:
+        """Whether a cache may give this response a heuristic lifetime (RFC 9111 §4.2.2).
+
+        "heuristics can only be used on responses without explicit freshness whose status
+        codes are defined as heuristically cacheable (e.g., see Section 15.1 of [HTTP]) and
+        on responses without explicit freshness that have been marked as explicitly
+        cacheable (e.g., with a public response directive)."
+        """
+        return self.status in HEURISTICALLY_CACHEABLE or self.public
+
+    def rows(self) -> list[tuple[str, str]]:
+        """The working as (step, text) pairs, with the RFC section of each rule used."""
+        out = [("Date", formatdate(self.date, usegmt=True))]
+        if self.last_modified is None:
+            out.append(("Last-Modified", "not sent"))
+        elif self.last_modified <= self.date:
+            out.append(("Last-Modified", f"{formatdate(self.last_modified, usegmt=True)} "
+                        f"({duration(self.date - self.last_modified)} before Date)"))
         else:
-            assert self.last_modified is not None
-            out.append(f"lifetime:       {duration(self.lifetime)}, 10% of the "
-                       f"{duration(self.date - self.last_modified)} between Last-Modified "
-                       "and Date (heuristic, RFC 9111 §4.2.2)")
-        out.append(f"current age:    {duration(self.age)}, request time minus Date "
-                   "(simplified RFC 9111 §4.2.3: no Age field, no transit delay)")
-        out.append(f"verdict:        {self.verdict()}")
+            out.append(("Last-Modified", f"{formatdate(self.last_modified, usegmt=True)} "
+                        f"({duration(self.last_modified - self.date)} after Date, which an "
+                        "origin server MUST NOT send; it counts as Date (RFC 9110 §8.8.2.1))"))
+        directives = [
+            *(["no-store"] if self.source == "no-store" else []),
+            *(["public"] if self.public else []),
+            *([f"max-age={self.max_age}"] if self.max_age is not None else []),
+        ]
+        if directives:
+            out.append(("Cache-Control", ", ".join(directives)))
+        if self.expires is not None:
+            out.append(("Expires", formatdate(self.expires, usegmt=True)))
+        out.append(("status", self._status_text()))
+        out.append(("request time", formatdate(self.now, usegmt=True)))
+        out.append(("lifetime", self._lifetime_text()))
+        out.append(("current age", f"{duration(self.age)}, request time minus Date "
+                    "(simplified RFC 9111 §4.2.3: no Age field, no transit delay)"))
+        out.append(("verdict", self.verdict()))
         return out
 
+    def _status_text(self) -> str:
+        status = f"{self.status} {reason_phrase(self.status)}".rstrip()
+        if self.status in HEURISTICALLY_CACHEABLE:
+            return f"{status}, heuristically cacheable (RFC 9110 §15.1)"
+        if self.public:
+            # RFC 9111 §5.2.2.9: "If a response with the public directive has no explicit
+            # freshness information, it is heuristically cacheable (Section 4.2.2)."
+            return (f"{status}, not heuristically cacheable (RFC 9110 §15.1), but public "
+                    "marks it explicitly cacheable, which allows a heuristic (RFC 9111 §5.2.2.9)")
+        return f"{status}, not heuristically cacheable (RFC 9110 §15.1)"
+
+    def _lifetime_text(self) -> str:
+        if self.source == "no-store":
+            return ("none needed: with no-store a cache MUST NOT store the response "
+                    "(RFC 9111 §5.2.2.5)")
+        if self.source == "max-age" and self.lifetime is not None:
+            return (f"{duration(self.lifetime)}, from max-age, which wins over any heuristic "
+                    "(RFC 9111 §4.2.1)")
+        if self.source == "expires" and self.lifetime is not None:
+            return f"{duration(self.lifetime)}, Expires minus Date (RFC 9111 §4.2.1)"
+        if self.source == "heuristic" and self.lifetime is not None:
+            assert self.last_modified is not None
+            span = duration(max(self.date - self.last_modified, 0.0))
+            return (f"{duration(self.lifetime)}, the RFC's suggested heuristic: 10% of the "
+                    f"{span} between Last-Modified and Date (RFC 9111 §4.2.2); a cache MAY "
+                    "use another heuristic")
+        explicit = "no max-age and no Expires (RFC 9111 §4.2.1)"
+        if self.source == "unmeasured":
+            return (f"not given: {explicit}, so a cache MAY assign a heuristic one. The RFC's "
+                    "suggested heuristic, 10% of the time since Last-Modified, has nothing to "
+                    "measure without Last-Modified; another cache may use another heuristic "
+                    "(RFC 9111 §4.2.2)")
+        return (f"none: {explicit}, and a heuristic may only be used for a heuristically "
+                "cacheable status or a response marked explicitly cacheable, such as with "
+                "public (RFC 9111 §4.2.2)")
+
+    def lines(self) -> list[str]:
+        """The working, one step per line, with the RFC section of each rule used."""
+        return [f"{label + ':':<16}{text}" for label, text in self.rows()]
+
     def verdict(self) -> str:
-        """``fresh`` or ``stale``, with how much freshness is left or how late it is."""
+        """Fresh or stale with the time left or past, or why the answer is the cache's to give."""
         remaining = self.remaining
         if self.source == "no-store":
-            return "not stored (no-store)"
-        if remaining is None:
-            return "stale (no freshness lifetime)"
+            return "not stored: no-store (RFC 9111 §5.2.2.5)"
+        if self.source == "unmeasured":
+            return ("up to the cache: the RFC's suggested heuristic has nothing to measure "
+                    "without Last-Modified, and another cache may use another (RFC 9111 §4.2.2)")
+        if self.source == "no-heuristic" or remaining is None:
+            return (f"no heuristic lifetime: {self.status} is not heuristically cacheable and "
+                    "not marked public (RFC 9111 §4.2.2)")
         if self.fresh:
             return f"fresh ({duration(remaining)} left)"
         return f"stale ({duration(-remaining)} past its lifetime)"
@@ -454,15 +715,19 @@ def freshness(
     *,
     expires: float | datetime | None = None,
     status: int = 204,
+    public: bool = False,
     no_store: bool = False,
 ) -> Freshness:
     """How fresh a response with these fields is at ``now`` (RFC 9111 §4.2).
 
     Times are seconds since the epoch or aware datetimes. The lifetime is
     ``max_age`` when given, else Expires minus Date (both explicit, RFC 9111
-    §4.2.1); else, for a heuristically cacheable ``status`` (RFC 9110 §15.1,
-    204 among them), 10% of the time between Last-Modified and Date
-    (RFC 9111 §4.2.2). The current age is ``now - date``: RFC 9111 §4.2.3
+    §4.2.1). Without either, a cache MAY use a heuristic, but only for a
+    heuristically cacheable ``status`` (RFC 9110 §15.1, 204 among them) or a
+    response marked ``public`` (RFC 9111 §4.2.2); this function uses the
+    heuristic that section suggests, 10% of the time between Last-Modified
+    and Date, and without Last-Modified has no lifetime to give (source
+    ``"unmeasured"``). The current age is ``now - date``: RFC 9111 §4.2.3
     also adds an Age field and the time the response spent in transit, which
     a response straight from the origin does not have. Fresh means the
     lifetime is greater than the age (§4.2).
@@ -470,17 +735,21 @@ def freshness(
     date_s, now_s = _seconds(date), _seconds(now)
     modified = None if last_modified is None else _seconds(last_modified)
     expires_s = None if expires is None else _seconds(expires)
-    lifetime: float | None
+    lifetime: float | None = None
     if no_store:
-        source, lifetime = "no-store", None
+        source = "no-store"
     elif max_age is not None:
         source, lifetime = "max-age", float(max_age)
     elif expires_s is not None:
         source, lifetime = "expires", max(expires_s - date_s, 0.0)
-    elif modified is not None and modified < date_s and status in HEURISTICALLY_CACHEABLE:
-        source, lifetime = "heuristic", HEURISTIC_FRACTION * (date_s - modified)
+    elif status not in HEURISTICALLY_CACHEABLE and not public:
+        source = "no-heuristic"
+    elif modified is None:
+        source = "unmeasured"
     else:
-        source, lifetime = "none", None
+        # RFC 9110 §8.8.2.1: a Last-Modified later than Date is replaced by Date, so the
+        # interval is never negative.
+        source, lifetime = "heuristic", HEURISTIC_FRACTION * max(date_s - modified, 0.0)
     age = max(now_s - date_s, 0.0)
     return Freshness(
         date=date_s,
@@ -488,6 +757,8 @@ def freshness(
         max_age=max_age,
         expires=expires_s,
         now=now_s,
+        status=status,
+        public=public,
         source=source,
         lifetime=lifetime,
         age=age,
@@ -508,9 +779,9 @@ def _directives(values: Sequence[str]) -> Mapping[str, str | None]:
 def freshness_of_response(response: WireResponse, now: float | datetime) -> Freshness:
     """:func:`freshness` for a response read from the wire, at ``now``.
 
-    Reads Date (``now`` when absent or invalid), Last-Modified, Expires (an
-    invalid one counts as already expired) and the ``max-age`` and
-    ``no-store`` directives of Cache-Control. A shared
+    Reads the status, Date (``now`` when absent or invalid), Last-Modified,
+    Expires (an invalid one counts as already expired) and the ``max-age``,
+    ``public`` and ``no-store`` directives of Cache-Control. A shared
     cache would also honour ``s-maxage``; this is a private cache's view.
     """
     headers = response.headers
@@ -533,5 +804,6 @@ def freshness_of_response(response: WireResponse, now: float | datetime) -> Fres
         now,
         expires=expires,
         status=response.status,
+        public="public" in directives,
         no_store="no-store" in directives,
     )

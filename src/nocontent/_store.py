@@ -11,8 +11,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.utils import formatdate
 
-from ._http import Headers, http_date, last_header
+from ._http import Headers
+from ._preconditions import Failed, evaluate
 
 __all__ = [
     "SEED",
@@ -55,82 +57,15 @@ class Document:
     version: int
 
 
-def _tags(field: str) -> list[str]:
-    return [tag.strip() for tag in field.split(",") if tag.strip()]
-
-
-def _weak_equal(a: str, b: str) -> bool:
-    return a.removeprefix("W/") == b.removeprefix("W/")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Failed:
-    """A precondition that did not hold.
-
-    Attributes:
-        status: 412, or 304 for a GET or HEAD whose copy is still current.
-        field: the header field whose condition was false, such as ``If-Match``.
-        reason: why, in one sentence with its section, for a learner to read.
-    """
-
-    status: int
-    field: str
-    reason: str
-
-    @property
-    def may_already_be_applied(self) -> bool:
-        """True when RFC 9110 lets a 2xx answer a change that has already succeeded.
-
-        §13.1.1 (If-Match) and §13.1.4 (If-Unmodified-Since): "if the request is a
-        state-changing operation that appears to have already been applied to the
-        selected representation, the origin server MAY respond with a 2xx". §13.1.2
-        (If-None-Match) has no such allowance.
-        """
-        return self.status == 412 and self.field in ("If-Match", "If-Unmodified-Since")
-
-
 def evaluate_preconditions(
     method: str, current: Document | None, headers: Headers
 ) -> Failed | None:
-    """The first precondition that fails, in the order of RFC 9110 §13.2.2, or None."""
-    if_match = last_header(headers, "if-match")
-    if if_match is not None:
-        # §13.1.1: strong comparison; "*" needs a current representation.
-        if current is None:
-            return Failed(status=412, field="If-Match", reason=(
-                f"If-Match: {if_match} needs a current representation, and there is none "
-                "(RFC 9110 §13.1.1)"))
-        if if_match.strip() != "*" and current.etag not in _tags(if_match):
-            return Failed(status=412, field="If-Match", reason=(
-                f"If-Match: {if_match} does not match the current ETag {current.etag} "
-                "(RFC 9110 §13.1.1, strong comparison: a weak W/ tag never matches)"))
-    elif current is not None:
-        since = http_date(last_header(headers, "if-unmodified-since"))
-        if since is not None and current.modified > since:
-            return Failed(status=412, field="If-Unmodified-Since", reason=(
-                "the document was modified after the If-Unmodified-Since date "
-                "(RFC 9110 §13.1.4)"))
-    safe = method in ("GET", "HEAD")
-    if_none_match = last_header(headers, "if-none-match")
-    if if_none_match is not None:
-        # §13.1.2: weak comparison; false means 304 for GET/HEAD, else 412.
-        if if_none_match.strip() == "*":
-            matched = current is not None
-        else:
-            matched = current is not None and any(
-                _weak_equal(tag, current.etag) for tag in _tags(if_none_match)
-            )
-        if matched:
-            what = ("a current representation exists" if if_none_match.strip() == "*"
-                    else f"the current ETag {current.etag if current else ''} matches")
-            return Failed(status=304 if safe else 412, field="If-None-Match", reason=(
-                f"If-None-Match: {if_none_match} is false: {what} (RFC 9110 §13.1.2)"))
-    elif safe and current is not None:
-        since = http_date(last_header(headers, "if-modified-since"))
-        if since is not None and current.modified <= since:
-            return Failed(status=304, field="If-Modified-Since", reason=(
-                "not modified since the If-Modified-Since date (RFC 9110 §13.1.3)"))
-    return None
+    """The first precondition that fails against ``current`` (RFC 9110 §13.2.2), or None."""
+    return evaluate(
+        method, headers, exists=current is not None,
+        etag=current.etag if current else None,
+        last_modified=formatdate(current.modified, usegmt=True) if current else None,
+    )
 
 
 def precondition_failure(method: str, current: Document | None, headers: Headers) -> int | None:

@@ -8,9 +8,12 @@ is set from Python, and kept as Python state (``builder.last``,
 ``builder.history``), so tests and notebook cells can drive a widget with
 ``.value = ...`` and ``.click()`` and check what happened without a browser.
 
-ipywidgets is imported only when a widget is built, so ``import nocontent``
-works without it. Every control carries a stable CSS class (``nc-send``,
-``nc-method``, ``nc-verdict``...) for browser tests.
+Each widget starts in the state its keyword arguments describe, and its
+Reset button (or ``reset()``) goes back there. The verdict stays in view;
+the exact bytes, the copy-as-curl area and the history fold away in
+sections. ipywidgets is imported only when a widget is built, so
+``import nocontent`` works without it. Every control carries a stable CSS
+class (``nc-send``, ``nc-method``, ``nc-verdict``...) for browser tests.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import contextlib
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from email.utils import formatdate
 from html import escape
 from typing import Any
@@ -27,6 +30,7 @@ from typing import Any
 from ._builder import (
     BODY_METHODS,
     METHODS,
+    PRECONDITION_FIELDS,
     PRESET_METHODS,
     PRESETS,
     BuilderState,
@@ -34,9 +38,12 @@ from ._builder import (
     Row,
     Sent,
     apply_preset,
+    as_curl,
+    as_httpx,
     body_bytes,
     document_name,
     duration,
+    failed_precondition,
     fields,
     freshness,
     freshness_of_response,
@@ -46,14 +53,18 @@ from ._builder import (
     validate,
 )
 from ._checker import Level, Report, judge
-from ._http import MAX_BODY
+from ._http import MAX_BODY, reason_phrase
 from ._server import Server, serve
 from ._store import SEED
-from ._wire import Exchange, build_request, exchange, exchange_twice, visible
+from ._wire import Exchange, LocalProtocolError, build_request, exchange, exchange_twice, visible
 
 __all__ = [
+    "CACHE_TARGETS",
+    "FRESHNESS_STATUSES",
     "HISTORY",
+    "OPEN_SECTIONS",
     "OTHER",
+    "SECTIONS",
     "FreshnessCalculator",
     "RequestBuilder",
     "freshness_calculator",
@@ -68,6 +79,17 @@ OTHER = "other"
 
 SHOWN = 4096
 """How many bytes of a message the result area shows."""
+
+SECTIONS = {
+    "request": "Request: the exact bytes",
+    "response": "Response: header fields and the exact bytes",
+    "copy": "Copy as curl or httpx",
+    "history": "History",
+}
+"""The builder's folding sections, by name, with their titles."""
+
+OPEN_SECTIONS = ("request",)
+"""The sections a new builder shows unfolded."""
 
 DEFAULT_DATE = "Sun, 01 Mar 2026 12:00:00 GMT"
 """The Date the freshness calculator starts from: fixed, so its first numbers repeat."""
@@ -86,13 +108,20 @@ whole seconds) then rounds to 0 and the calculator repeats run after run.
 CACHE_TARGETS = ("/cache/heuristic", "/cache/max-age/60", "/cache/no-store")
 """The live responses the freshness calculator can check itself against."""
 
+FRESHNESS_STATUSES = (200, 201, 202, 203, 204, 205, 206, 300, 301, 302, 303, 307, 308,
+                      400, 403, 404, 405, 410, 414, 500, 501, 503)
+"""The status codes the freshness calculator offers: RFC 9110 §15.1's heuristically
+cacheable list (200, 203, 204, 206, 300, 301, 308, 404, 405, 410, 414, 501) and others."""
+
 _COLOURS = {Level.MUST: "#b00020", Level.SHOULD: "#a35200", Level.INFO: "#1f5fa8"}
+_GOOD = "#1b7f3b"
 _PRE = ("white-space: pre-wrap; word-break: break-all; font-size: 12px; margin: 2px 0; "
         "padding: 4px; background: rgba(127,127,127,0.08)")
 _LEFTOVER = _PRE + "; border: 2px solid #b00020"
 _TABLE = "border-collapse: collapse; font-size: 12px"
 _CELL = "padding: 1px 8px; text-align: left; vertical-align: top"
 _RFC = re.compile(r"RFC (\d{4}) §([\d.]+\d)")
+_NOTHING_SENT = '<div class="nc-summary" style="color: gray">Nothing sent yet.</div>'
 
 
 def _ipywidgets() -> Any:
@@ -109,6 +138,15 @@ def _close_tree(widget: Any) -> None:
     for child in getattr(widget, "children", ()):
         _close_tree(child)
     widget.close()
+
+
+def _section(w: Any, name: str, view: Any) -> Any:
+    """``view`` in a folding section of its own (an Accordion with one child)."""
+    return w.Accordion(children=[view], titles=(SECTIONS[name],)).add_class("nc-section")
+
+
+def _fold(section: Any, unfolded: bool) -> None:
+    section.selected_index = 0 if unfolded else None
 
 
 # -- HTML for the result area (pure functions of the results) ----------------------------
@@ -130,9 +168,12 @@ def _pre(data: bytes, style: str = _PRE) -> str:
     return f'<pre style="{style}">{escape(text)}</pre>'
 
 
-def _table(rows: list[tuple[str, str]], head: tuple[str, str] | None = None) -> str:
+def _table(rows: Iterable[tuple[str, str]], head: tuple[str, ...] | None = None,
+           links: bool = False) -> str:
+    show = _rfc_links if links else escape
     cells = "".join(
-        f'<tr><th style="{_CELL}">{escape(a)}</th><td style="{_CELL}">{escape(b)}</td></tr>'
+        f'<tr><th style="{_CELL}; white-space: nowrap">{escape(a)}</th>'
+        f'<td style="{_CELL}">{show(b)}</td></tr>'
         for a, b in rows
     )
     top = ""
@@ -180,8 +221,23 @@ def _exchange_html(ex: Exchange, title: str) -> str:
     return "".join(parts)
 
 
+def _summary_html(ex: Exchange, title: str) -> str:
+    """One line on what came back, always in view: status, end of message, leftovers."""
+    response = ex.response
+    if response is None:
+        return (f'<div class="nc-summary"><b>{escape(title)}:</b> <span style="color: '
+                f'{_COLOURS[Level.MUST]}">no response could be read: '
+                f"{escape(ex.error or 'nothing came back')}</span></div>")
+    status = f"{response.status} {response.reason}".rstrip()
+    colour = _COLOURS[Level.MUST] if ex.leftover else "inherit"
+    return (f'<div class="nc-summary"><b>{escape(title)}:</b> <b>{escape(status)}</b> · '
+            f"message ends: {escape(response.framing)} · {len(response.body)} bytes of content · "
+            f'<span style="color: {colour}">{len(ex.leftover)} bytes left on the connection'
+            "</span></div>")
+
+
 def _report_html(report: Report, title: str = "Checker") -> str:
-    colour = _COLOURS.get(report.worst, "#1b7f3b") if report.worst else "#1b7f3b"
+    colour = _COLOURS.get(report.worst, _GOOD) if report.worst else _GOOD
     parts = [f'<b>{escape(title)}:</b> <span style="color: {colour}">'
              f"{escape(report.verdict())}</span>"]
     if report.findings:
@@ -201,7 +257,12 @@ def _report_html(report: Report, title: str = "Checker") -> str:
     return "".join(parts)
 
 
-def _problems_html(title: str, problems: list[str] | tuple[str, ...]) -> str:
+def _precondition_html(text: str) -> str:
+    return (f'<div class="nc-precondition" style="margin-top: 4px"><b>Which precondition '
+            f"failed:</b> {_rfc_links(text)}</div>")
+
+
+def _problems_html(title: str, problems: Sequence[str]) -> str:
     items = "".join(f"<li>{_rfc_links(problem)}</li>" for problem in problems)
     return (f'<div style="color: {_COLOURS[Level.MUST]}"><b>{escape(title)}</b></div>'
             f"<ul>{items}</ul>")
@@ -214,7 +275,7 @@ def _error_html(message: str) -> str:
 
 def _history_html(history: list[Sent]) -> str:
     if not history:
-        return "<b>History</b><div>Nothing sent yet.</div>"
+        return "<div>Nothing sent yet.</div>"
     head = "".join(
         f'<th style="{_CELL}">{h}</th>'
         for h in ("#", "Request", "Status", "Response", "Content", "Left over", "Checker", "Then")
@@ -236,8 +297,31 @@ def _history_html(history: list[Sent]) -> str:
             sent.report.verdict().split(": ", 1)[-1],
             then,
         )) + "</tr>")
-    return (f"<b>History</b> (newest first, the last {len(history)})"
+    return (f"<div>Newest first, the last {len(history)}:</div>"
             f'<table style="{_TABLE}"><tr>{head}</tr>{"".join(rows)}</table>')
+
+
+def _snippet_html(css: str, title: str, make: Callable[[], str]) -> str:
+    try:
+        text = make()
+    except LocalProtocolError as exc:
+        return (f'<div class="{css}"><b>{escape(title)}</b>: none, because '
+                f"{_rfc_links(str(exc))}</div>")
+    return (f'<div class="{css}"><b>{escape(title)}</b>'
+            f'<pre style="{_PRE}">{escape(text)}</pre></div>')
+
+
+def _copy_html(state: BuilderState, base_url: str, then: str | None) -> str:
+    """The request as a curl command and as httpx code, ready to select and copy."""
+    parts = [
+        _snippet_html("nc-copy-curl", "curl, in a POSIX shell (bash, zsh)",
+                      lambda: as_curl(state, base_url)),
+        _snippet_html("nc-copy-httpx", "httpx, in Python", lambda: as_httpx(state, base_url)),
+    ]
+    if then is not None:
+        parts.append("<div>Both send the first request only, not the second GET on the same "
+                     "connection.</div>")
+    return "".join(parts)
 
 
 # -- the request builder -----------------------------------------------------------------
@@ -265,6 +349,17 @@ class _HeaderRow:
         self.name.value, self.value.value, self.on.value = row.name, row.value, row.enabled
 
 
+def _initial_rows(headers: Iterable[tuple[str, str] | Row]) -> tuple[Row, ...]:
+    rows = []
+    for header in headers:
+        if isinstance(header, Row):
+            rows.append(header)
+            continue
+        name, value = header
+        rows.append(Row(True, str(name), str(value)))
+    return tuple(rows)
+
+
 class RequestBuilder:
     """A request pane: choose a method, a target, headers and a body; send; read the wire.
 
@@ -275,21 +370,43 @@ class RequestBuilder:
         builder.body.value = "new text"
         builder.send.click()
         builder.last.report        # the checker's verdict on what came back
+        builder.reset()            # back to the state it was created with
 
     Attributes:
         server: the embedded server the requests go to.
+        initial: the request the builder was created with, and goes back to on Reset.
         last: the last send (:class:`nocontent._builder.Sent`), or None.
         history: the last :data:`HISTORY` sends, oldest first.
         problems: why the last press of Send sent nothing (empty when it sent).
         error: the last unexpected error, in words, or None.
+        sections: the folding sections by name (see :data:`SECTIONS`); a
+            section's ``selected_index`` is 0 when unfolded, None when folded.
     """
 
     def __init__(
-        self, server: Server | None = None, *, grace: float = 0.5, history: int = HISTORY
+        self,
+        server: Server | None = None,
+        *,
+        method: str = "GET",
+        target: str = "/docs/welcome",
+        headers: Iterable[tuple[str, str] | Row] = (),
+        body: str = "",
+        then: str | None = None,
+        sections: Iterable[str] = OPEN_SECTIONS,
+        grace: float = 0.5,
+        history: int = HISTORY,
     ) -> None:
         w = _ipywidgets()
+        unknown = sorted(set(sections) - set(SECTIONS))
+        if unknown:
+            raise ValueError(f"unknown section {unknown[0]!r}; the sections are "
+                             f"{', '.join(SECTIONS)}")
         self.server = server if server is not None else serve()
         self.grace = grace
+        self.initial = BuilderState(method=method, target=target,
+                                    rows=_initial_rows(headers), body=body)
+        self._initial_then = then
+        self._initial_sections = frozenset(sections)
         self.last: Sent | None = None
         self.history: deque[Sent] = deque(maxlen=history)
         self.problems: tuple[str, ...] = ()
@@ -311,8 +428,8 @@ class RequestBuilder:
         self.presets: dict[str, Any] = {}
         for name, rows in PRESETS.items():
             lines = ", ".join(f"{n}: {v}" for n, v in rows)
-            method = PRESET_METHODS.get(name)
-            tip = f"switch on {lines}" + (f" (and choose {method})" if method else "")
+            preset_method = PRESET_METHODS.get(name)
+            tip = f"switch on {lines}" + (f" (and choose {preset_method})" if preset_method else "")
             button = w.Button(description=name, tooltip=tip,
                               layout=w.Layout(width="auto")).add_class("nc-preset")
             button.on_click(self._guard(lambda _b, name=name: self._apply_preset(name)))
@@ -326,15 +443,25 @@ class RequestBuilder:
                                layout=w.Layout(width="60em")).add_class("nc-body")
         self.send = w.Button(description="Send", button_style="primary",
                              icon="paper-plane").add_class("nc-send")
+        self.reset_button = w.Button(description="Reset", icon="undo",
+                                     tooltip="back to the request this builder started with; "
+                                     "clears the results and the history").add_class("nc-reset")
         self.second = w.Checkbox(value=False, indent=False,
                                  description="then, on the same connection, GET"
                                  ).add_class("nc-second")
         self.then = w.Combobox(value="/", options=choices, ensure_option=False, disabled=True,
                                layout=w.Layout(width="16em")).add_class("nc-then")
+        self.verdict = w.HTML(_NOTHING_SENT).add_class("nc-verdict")
         self.request_view = w.HTML().add_class("nc-request")
         self.response_view = w.HTML().add_class("nc-response")
-        self.verdict = w.HTML().add_class("nc-verdict")
+        self.copy_view = w.HTML().add_class("nc-copy")
         self.history_view = w.HTML(_history_html([])).add_class("nc-history")
+        self.sections = {
+            "request": _section(w, "request", self.request_view),
+            "response": _section(w, "response", self.response_view),
+            "copy": _section(w, "copy", self.copy_view),
+            "history": _section(w, "history", self.history_view),
+        }
 
         refresh = self._guard(lambda _change: self.refresh())
         for control in (self.method, self.other_method, self.target, self.body, self.second,
@@ -342,13 +469,10 @@ class RequestBuilder:
             control.observe(refresh, names="value")
         self.add_header.on_click(self._guard(lambda _b: self.add_row()))
         self.send.on_click(self._guard(lambda _b: self._send()))
+        self.reset_button.on_click(self._guard(lambda _b: self.reset()))
 
         hint = w.HTML("<b>Headers</b>: a preset switches its rows on; the box at the start of "
                       "a row switches it off.")
-        result = w.HBox([self.request_view, self.response_view],
-                        layout=w.Layout(width="100%", align_items="flex-start"))
-        self.request_view.layout.width = "50%"
-        self.response_view.layout.width = "50%"
         self.ui = w.VBox([
             self.method,
             self.other_method,
@@ -358,12 +482,11 @@ class RequestBuilder:
             self._rows_box,
             self.add_header,
             self.body,
-            w.HBox([self.send, self.second, self.then]),
-            result,
+            w.HBox([self.send, self.reset_button, self.second, self.then]),
             self.verdict,
-            self.history_view,
+            *self.sections.values(),
         ]).add_class("nc-builder")
-        self.refresh()
+        self.reset()
 
     # -- display -------------------------------------------------------------------
 
@@ -375,6 +498,37 @@ class RequestBuilder:
     def close(self) -> None:
         """Close every widget of the builder; they stop syncing with the page."""
         _close_tree(self.ui)
+
+    def reset(self) -> None:
+        """Go back to the state the builder was created with; results and history are cleared.
+
+        The method, target, header rows, body, second request and folded
+        sections return to their first values. The server's documents are
+        not touched (``server.reset()`` does that).
+        """
+        self.last = None
+        self.history.clear()
+        self.problems = ()
+        self.error = None
+        self._count = 0
+        start = self.initial
+        with self._batch():
+            self.other_method.value = "" if start.method in METHODS else start.method
+            self._set_method(start.method)
+            self.target.value = start.target
+            for controls in list(self.header_rows):
+                self._remove_row(controls)
+            for row in start.rows:
+                self.add_row(row.name, row.value, row.enabled)
+            self.body.value = start.body
+            self.second.value = self._initial_then is not None
+            self.then.value = self._initial_then or "/"
+        self.response_view.value = ""
+        self.verdict.value = _NOTHING_SENT
+        self.verdict.remove_class("nc-error")
+        self.history_view.value = _history_html([])
+        for name, section in self.sections.items():
+            _fold(section, name in self._initial_sections)
 
     # -- reading and writing the controls --------------------------------------------
 
@@ -424,10 +578,26 @@ class RequestBuilder:
         self.refresh()
 
     def current_etag(self) -> str | None:
-        """The current ETag of the document the target names, or None."""
+        """The current ETag of the document the target names, or None.
+
+        Read from the server's document store, without a request, so pressing
+        a preset adds nothing to ``server.exchanges``.
+        """
         name = document_name(self.target.value)
         document = self.server.app.store.get(name) if name else None
         return document.etag if document else None
+
+    def current_validators(self, target: str | None = None) -> tuple[str | None, str | None] | None:
+        """The ETag and Last-Modified a HEAD of ``target`` (the builder's by default) gets now.
+
+        None when the target does not exist (no 2xx answer). The HEAD goes
+        over the wire like any request, so it shows in ``server.exchanges``.
+        """
+        found = exchange(self.server.url + (target or self.target.value), "HEAD")
+        response = found.response
+        if response is None or not 200 <= response.status < 300:
+            return None
+        return response.header("etag"), response.header("last-modified")
 
     def _apply_preset(self, preset: str) -> None:
         new = apply_preset(self.state(), preset, self.current_etag())
@@ -442,12 +612,36 @@ class RequestBuilder:
     def _then(self) -> str | None:
         return self.then.value if self.second.value else None
 
+    def _sendable(self) -> BuilderState:
+        """The state, or LocalProtocolError with the reasons the Send button would give."""
+        state = self.state()
+        problems = validate(state, MAX_BODY, then=self._then())
+        if problems:
+            raise LocalProtocolError("; ".join(problems))
+        return state
+
+    def as_curl(self) -> str:
+        """The request the controls describe, as a curl command line (see ``_builder.as_curl``).
+
+        Raises :class:`nocontent.LocalProtocolError` naming every problem the
+        Send button would name, or why curl cannot carry the body.
+        """
+        return as_curl(self._sendable(), self.server.url)
+
+    def as_httpx(self) -> str:
+        """The request the controls describe, as httpx code (see ``_builder.as_httpx``).
+
+        Raises :class:`nocontent.LocalProtocolError` naming every problem the
+        Send button would name, or what httpx would send differently.
+        """
+        return as_httpx(self._sendable(), self.server.url)
+
     # -- preview, send, results --------------------------------------------------------
 
     def refresh(self) -> bytes | None:
         """Show the request the controls describe, before it is sent; return its bytes.
 
-        None (and the reasons, in the request area) when it cannot be sent.
+        None (and the reasons, in the request and copy areas) when it cannot be sent.
         """
         if self._quiet:
             return None
@@ -461,12 +655,15 @@ class RequestBuilder:
         problems = validate(state, MAX_BODY, then=then)
         if problems:
             self.request_view.value = _problems_html("This request cannot be sent yet:", problems)
+            self.copy_view.value = _problems_html("Nothing to copy yet. Fix this first:",
+                                                  problems)
             return None
         data = to_request_bytes(state, self.server.url)
         requests = [data]
         if then is not None:
             requests.append(build_request("GET", self.server.url + then))
         self.request_view.value = _request_html("Request (not sent yet)", requests)
+        self.copy_view.value = _copy_html(state, self.server.url, then)
         return data
 
     def _guard(self, action: Callable[..., object]) -> Callable[..., None]:
@@ -507,23 +704,43 @@ class RequestBuilder:
                                            then=then, grace=self.grace)
         self._count += 1
         sent = Sent(number=self._count, state=state, exchange=first, report=judge(first),
-                    second=second, second_report=None if second is None else judge(second))
+                    second=second, second_report=None if second is None else judge(second),
+                    precondition=self._why_412(state) if first.status == 412 else None)
         self.last = sent
         self.history.append(sent)
         self._show(sent)
         return sent
+
+    def _why_412(self, state: BuilderState) -> str:
+        """Which precondition of ``state`` failed, judged against validators from a HEAD."""
+        sent_fields = fields(state)
+        wanted = {name.lower() for name in PRECONDITION_FIELDS}
+        if not any(name.strip().lower() in wanted for name, _ in sent_fields):
+            return failed_precondition(state.method, sent_fields, None, None)
+        try:
+            current = self.current_validators(state.target)
+        except OSError as exc:
+            return f"the current validators could not be fetched with HEAD: {exc}"
+        if current is None:
+            return failed_precondition(state.method, sent_fields, None, None, exists=False)
+        etag, last_modified = current
+        return failed_precondition(state.method, sent_fields, etag, last_modified, exists=True)
 
     def _show(self, sent: Sent) -> None:
         requests = [sent.exchange.request]
         if sent.second is not None and sent.second.request:
             requests.append(sent.second.request)
         self.request_view.value = _request_html(f"Request #{sent.number}, as sent", requests)
+        title = f"#{sent.number} {sent.state.method} {sent.state.target}"
         response = _exchange_html(sent.exchange, "Response")
-        verdict = _report_html(sent.report)
+        verdict = _summary_html(sent.exchange, title) + _report_html(sent.report)
+        if sent.precondition is not None:
+            verdict += _precondition_html(sent.precondition)
         if sent.second is not None and sent.second_report is not None:
             response += _exchange_html(sent.second, "What the client read next, as the answer "
                                        "to its second request")
-            verdict += _report_html(sent.second_report, "Checker, second response")
+            verdict += (_summary_html(sent.second, "then GET on the same connection")
+                        + _report_html(sent.second_report, "Checker, second response"))
         self.response_view.value = response
         self.verdict.value = verdict
         self.verdict.remove_class("nc-error")
@@ -544,6 +761,8 @@ class RequestBuilder:
         if sent is None:
             return "Nothing sent yet."
         parts = [str(sent.exchange), "", sent.report.table()]
+        if sent.precondition is not None:
+            parts += ["", f"Which precondition failed: {sent.precondition}"]
         if sent.second is not None and sent.second_report is not None:
             parts += ["", "=== then, on the same connection ===", str(sent.second), "",
                       sent.second_report.table()]
@@ -554,14 +773,32 @@ class RequestBuilder:
         return [sent.summary() for sent in self.history]
 
 
-def request_builder(server: Server | None = None, *, grace: float = 0.5) -> RequestBuilder:
+def request_builder(
+    server: Server | None = None,
+    *,
+    method: str = "GET",
+    target: str = "/docs/welcome",
+    headers: Iterable[tuple[str, str] | Row] = (),
+    body: str = "",
+    then: str | None = None,
+    sections: Iterable[str] = OPEN_SECTIONS,
+    grace: float = 0.5,
+) -> RequestBuilder:
     """A request builder for the embedded server (:func:`nocontent.serve` by default).
 
-    Display it as the last expression of a cell. ``grace`` is how long it
-    listens after a response ends for bytes left on the connection; half a
-    second catches a late stray body.
+    Display it as the last expression of a cell. The keyword arguments set
+    the request it starts with, and returns to on Reset: ``method`` (any
+    token; one outside the buttons goes in the "other" box), ``target``,
+    ``headers`` as (name, value) rows switched on (a
+    :class:`nocontent._builder.Row` keeps its own switch), ``body`` and
+    ``then``, the target of a second GET on the same connection (None for
+    none). ``sections`` names the sections shown unfolded, from
+    ``"request"``, ``"response"``, ``"copy"`` and ``"history"``. ``grace`` is
+    how long it listens after a response ends for bytes left on the
+    connection; half a second catches a late stray body.
     """
-    return RequestBuilder(server, grace=grace)
+    return RequestBuilder(server, method=method, target=target, headers=headers, body=body,
+                          then=then, sections=sections, grace=grace)
 
 
 # -- the freshness calculator ---------------------------------------------------------
@@ -569,6 +806,19 @@ def request_builder(server: Server | None = None, *, grace: float = 0.5) -> Requ
 
 def _nearest(value: float) -> int:
     return min(DURATIONS, key=lambda step: abs(step - value))
+
+
+def _step(what: str, seconds: int) -> int:
+    if seconds not in DURATIONS:
+        steps = ", ".join(duration(step) for step in DURATIONS)
+        raise ValueError(f"{what}={seconds} is not a step of its slider; the steps are, in "
+                         f"seconds, {', '.join(map(str, DURATIONS))} ({steps})")
+    return seconds
+
+
+def _status_options(extra: Iterable[int] = ()) -> list[tuple[str, int]]:
+    codes = sorted({*FRESHNESS_STATUSES, *extra})
+    return [(f"{code} {reason_phrase(code)}".rstrip(), code) for code in codes]
 
 
 class FreshnessCalculator:
@@ -579,10 +829,38 @@ class FreshnessCalculator:
             while the Date field is not a date.
         live: the freshness of the last live response checked, or None.
         live_report: the checker's verdict on that response.
+        initial: the values it was created with, and goes back to on Reset,
+            by keyword argument name.
     """
 
-    def __init__(self, server: Server | None = None) -> None:
+    def __init__(
+        self,
+        server: Server | None = None,
+        *,
+        date: str = DEFAULT_DATE,
+        modified_before: int | None = 10 * 86400,
+        max_age: int | None = None,
+        request_after: int = 12 * 3600,
+        status: int = 204,
+        public: bool = False,
+        live_target: str = CACHE_TARGETS[0],
+    ) -> None:
         w = _ipywidgets()
+        if modified_before is not None:
+            _step("modified_before", modified_before)
+        _step("request_after", request_after)
+        if max_age is not None and not 0 <= max_age <= 2**31 - 1:
+            raise ValueError(f"max_age={max_age} is not a number of seconds from 0 to 2**31 - 1")
+        if not 200 <= status <= 599:
+            raise ValueError(f"status={status}: a stored response has a final status, 200 to 599")
+        if live_target not in CACHE_TARGETS:
+            raise ValueError(f"live_target={live_target!r} is not one of "
+                             f"{', '.join(CACHE_TARGETS)}")
+        self.initial: dict[str, Any] = {
+            "date": date, "modified_before": modified_before, "max_age": max_age,
+            "request_after": request_after, "status": status, "public": public,
+            "live_target": live_target,
+        }
         self._server = server
         self.result: Freshness | None = None
         self.live: Freshness | None = None
@@ -603,32 +881,42 @@ class FreshnessCalculator:
         self.max_age = w.BoundedIntText(value=3600, min=0, max=2**31 - 1,
                                         description="max-age (seconds)", style=wide,
                                         disabled=True).add_class("nc-fresh-max-age")
+        self.status = w.Dropdown(options=_status_options([status]), value=status,
+                                 description="status", style=wide,
+                                 layout=w.Layout(width="34em")).add_class("nc-fresh-status")
+        self.public = w.Checkbox(value=False, description="send Cache-Control: public",
+                                 indent=False).add_class("nc-fresh-public")
         self.request_after = w.SelectionSlider(
             options=options, value=12 * 3600, description="request time after Date",
             style=wide, layout=w.Layout(width="40em")).add_class("nc-fresh-request")
         self.result_view = w.HTML().add_class("nc-fresh-result")
         self.live_target = w.Dropdown(options=CACHE_TARGETS, value=CACHE_TARGETS[0],
-                                      description="live response", style=wide
-                                      ).add_class("nc-fresh-target")
+                                      description="live response", style=wide,
+                                      layout=w.Layout(width="34em")).add_class("nc-fresh-target")
         self.check_live = w.Button(description="Check against the server",
                                    layout=w.Layout(width="auto")).add_class("nc-check-live")
+        self.reset_button = w.Button(description="Reset", icon="undo",
+                                     tooltip="back to the values this calculator started with"
+                                     ).add_class("nc-reset")
         self.live_view = w.HTML().add_class("nc-fresh-live")
 
         update = self._guard(lambda _change: self.update())
         for control in (self.date, self.has_modified, self.modified_before, self.has_max_age,
-                        self.max_age, self.request_after):
+                        self.max_age, self.status, self.public, self.request_after):
             control.observe(update, names="value")
         self.check_live.on_click(self._guard(lambda _b: self._check_live()))
+        self.reset_button.on_click(self._guard(lambda _b: self.reset()))
         self.ui = w.VBox([
             self.date,
             w.HBox([self.has_modified, self.modified_before]),
             w.HBox([self.has_max_age, self.max_age]),
+            w.HBox([self.status, self.public]),
             self.request_after,
             self.result_view,
-            w.HBox([self.live_target, self.check_live]),
+            w.HBox([self.live_target, self.check_live, self.reset_button]),
             self.live_view,
         ]).add_class("nc-freshness")
-        self.update()
+        self.reset()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = self.ui._repr_mimebundle_(**kwargs)
@@ -651,6 +939,27 @@ class FreshnessCalculator:
         view.value = _error_html(message)
         view.add_class("nc-error")
 
+    def reset(self) -> None:
+        """Go back to the values the calculator was created with; the live check is cleared."""
+        start = self.initial
+        self.live = None
+        self.live_report = None
+        self.error = None
+        self.live_view.value = ""
+        self.live_view.remove_class("nc-error")
+        with self._batch():
+            self.date.value = start["date"]
+            self.has_modified.value = start["modified_before"] is not None
+            if start["modified_before"] is not None:
+                self.modified_before.value = start["modified_before"]
+            self.has_max_age.value = start["max_age"] is not None
+            if start["max_age"] is not None:
+                self.max_age.value = start["max_age"]
+            self.status.value = start["status"]
+            self.public.value = start["public"]
+            self.request_after.value = start["request_after"]
+            self.live_target.value = start["live_target"]
+
     def update(self) -> Freshness | None:
         """Recompute from the controls and show the working; returns the result."""
         if self._quiet:
@@ -669,7 +978,8 @@ class FreshnessCalculator:
         self.result_view.remove_class("nc-error")
         modified = date - self.modified_before.value if self.has_modified.value else None
         max_age = self.max_age.value if self.has_max_age.value else None
-        self.result = freshness(date, modified, max_age, date + self.request_after.value)
+        self.result = freshness(date, modified, max_age, date + self.request_after.value,
+                                status=self.status.value, public=self.public.value)
         self.result_view.value = _freshness_html(self.result, "Worked out")
         return self.result
 
@@ -693,9 +1003,12 @@ class FreshnessCalculator:
         self.live_view.value = (
             f"<div>The server's {escape(self.live_target.value)}, judged at the moment it "
             "arrived; the controls above now hold its values.</div>"
-            + _pre(found.response.raw)
             + _freshness_html(self.live, "Live")
+            + "<details><summary>The exact bytes of the response, and the checker's "
+            "findings</summary>"
+            + _pre(found.response.raw)
             + _report_html(self.live_report)
+            + "</details>"
         )
         live = self.live
         with self._batch():
@@ -706,6 +1019,10 @@ class FreshnessCalculator:
             self.has_max_age.value = live.max_age is not None
             if live.max_age is not None:
                 self.max_age.value = live.max_age
+            if live.status not in [code for _, code in self.status.options]:
+                self.status.options = _status_options([live.status])
+            self.status.value = live.status
+            self.public.value = live.public
             self.request_after.value = _nearest(live.age)
 
     @contextlib.contextmanager
@@ -730,15 +1047,41 @@ class FreshnessCalculator:
         return "\n".join(parts)
 
 
+def _verdict_colour(result: Freshness) -> str:
+    if result.fresh:
+        return _GOOD
+    if result.source == "unmeasured":
+        return _COLOURS[Level.INFO]  # not stale: the cache's own heuristic decides
+    return _COLOURS[Level.MUST]
+
+
 def _freshness_html(result: Freshness, title: str) -> str:
-    colour = "#1b7f3b" if result.fresh else _COLOURS[Level.MUST]
-    lines = "".join(f"<div>{_rfc_links(line)}</div>" for line in result.lines()[:-1])
-    return (f'<div><b>{escape(title)}:</b> <b style="color: {colour}">'
-            f"{escape(result.verdict())}</b></div>"
-            f'<div style="font-family: monospace; font-size: 12px; white-space: pre">{lines}'
-            "</div>")
+    rows = [(label, text) for label, text in result.rows() if label != "verdict"]
+    return (f'<div><b>{escape(title)}:</b> <b style="color: {_verdict_colour(result)}">'
+            f"{_rfc_links(result.verdict())}</b></div>" + _table(rows, links=True))
 
 
-def freshness_calculator(server: Server | None = None) -> FreshnessCalculator:
-    """A freshness calculator; live checks go to ``server`` (:func:`nocontent.serve` by default)."""
-    return FreshnessCalculator(server)
+def freshness_calculator(
+    server: Server | None = None,
+    *,
+    date: str = DEFAULT_DATE,
+    modified_before: int | None = 10 * 86400,
+    max_age: int | None = None,
+    request_after: int = 12 * 3600,
+    status: int = 204,
+    public: bool = False,
+    live_target: str = CACHE_TARGETS[0],
+) -> FreshnessCalculator:
+    """A freshness calculator; live checks go to ``server`` (:func:`nocontent.serve` by default).
+
+    The keyword arguments set the values it starts with, and returns to on
+    Reset: ``date`` (an HTTP-date), ``modified_before`` (seconds from
+    Last-Modified to Date, None for no Last-Modified), ``max_age`` (None for
+    no ``max-age``), ``request_after`` (seconds from Date to the request),
+    ``status``, ``public`` (``Cache-Control: public``) and ``live_target``
+    (one of :data:`CACHE_TARGETS`). The two durations must be steps of the
+    sliders (:data:`DURATIONS`); a ValueError lists them.
+    """
+    return FreshnessCalculator(server, date=date, modified_before=modified_before,
+                               max_age=max_age, request_after=request_after, status=status,
+                               public=public, live_target=live_target)
