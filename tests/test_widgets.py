@@ -86,7 +86,7 @@ def test_every_stable_css_class_is_there(builder: RequestBuilder) -> None:
 
 def test_a_notebook_shows_the_widget_with_a_steady_text_form(builder: RequestBuilder) -> None:
     bundle = builder._repr_mimebundle_()
-    assert bundle["text/plain"] == "<nocontent request builder>"
+    assert bundle["text/plain"] == "(the request builder: run this cell to use it)"
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 
@@ -515,7 +515,8 @@ def test_the_calculator_starts_with_the_heuristic_worked_out(
     assert "fresh (12h left)" in view
     assert "10% of the 10d between Last-Modified and Date" in view
     assert calculator.describe() == str(result)
-    assert calculator._repr_mimebundle_()["text/plain"] == "<nocontent freshness calculator>"
+    assert calculator._repr_mimebundle_()["text/plain"] == (
+        "(the freshness calculator: run this cell to use it)")
     assert {"nc-freshness", "nc-check-live", "nc-fresh-result"} <= classes(calculator.ui)
 
 

@@ -8,6 +8,13 @@ response against the RFCs with :func:`check`.
 from ._app import App, Beacon
 from ._builder import Freshness, freshness
 from ._checker import RULES, Finding, Level, Report, Rule, check, judge
+from ._cors import (
+    exposed_header_names,
+    needs_preflight,
+    normalize_method,
+    preflight_problems,
+    readable_fields,
+)
 from ._editor import browser_url
 from ._framing import (
     ends_at_header_section,
@@ -60,14 +67,19 @@ __all__ = [
     "etag_for",
     "exchange",
     "exchange_twice",
+    "exposed_header_names",
     "freshness",
     "freshness_calculator",
     "judge",
     "may_carry_content",
     "may_send_content_length",
     "may_send_transfer_encoding",
+    "needs_preflight",
+    "normalize_method",
     "parse_response",
+    "preflight_problems",
     "progress",
+    "readable_fields",
     "request_builder",
     "serve",
     "visible",

@@ -124,6 +124,13 @@ _RFC = re.compile(r"RFC (\d{4}) §([\d.]+\d)")
 _NOTHING_SENT = '<div class="nc-summary" style="color: gray">Nothing sent yet.</div>'
 
 
+BUILDER_TEXT = "(the request builder: run this cell to use it)"
+"""What a notebook shows instead of the builder where widgets are not drawn (an untrusted or
+static copy of the notebook, such as GitHub's view), so the reader knows what to do."""
+CALCULATOR_TEXT = "(the freshness calculator: run this cell to use it)"
+"""The same, for the freshness calculator."""
+
+
 def _ipywidgets() -> Any:
     try:
         import ipywidgets
@@ -492,7 +499,7 @@ class RequestBuilder:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = self.ui._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = "<nocontent request builder>"
+        bundle["text/plain"] = BUILDER_TEXT
         return bundle
 
     def close(self) -> None:
@@ -920,7 +927,7 @@ class FreshnessCalculator:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle = self.ui._repr_mimebundle_(**kwargs)
-        bundle["text/plain"] = "<nocontent freshness calculator>"
+        bundle["text/plain"] = CALCULATOR_TEXT
         return bundle
 
     def _guard(self, action: Callable[..., object]) -> Callable[..., None]:
