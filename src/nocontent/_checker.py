@@ -12,6 +12,7 @@ Content-Length?") are answered by :mod:`nocontent._framing`, not here.
 from __future__ import annotations
 
 import enum
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -245,6 +246,9 @@ stored by caches"; do not use them as the oracle for 204 cacheability.
 _SHOWN = 100
 """How many stray bytes a finding shows."""
 
+WIDTH = 88
+"""Columns a report's lines fit in (a long unbroken evidence word may still exceed it)."""
+
 
 def rule(rule_id: str) -> Rule:
     """The rule with this id; raises KeyError for an unknown one."""
@@ -298,19 +302,22 @@ class Report:
         return f"{what}: {counts} ({'pass' if self.passed else 'FAIL'})"
 
     def table(self) -> str:
-        """The verdict, then one row per finding (level, rule, RFC, message) and its evidence."""
+        """The verdict, then each finding: its level, rule and section, message and evidence.
+
+        Lines stay within :data:`WIDTH` columns (a long evidence wraps between words), so
+        the report reads whole in a notebook on a laptop screen.
+        """
         lines = [self.verdict()]
         if not self.findings:
             return "\n".join([*lines, "no findings"])
-        rows = [("LEVEL", "RULE", "RFC", "MESSAGE")]
-        rows += [(str(f.rule.level), f.rule.id, f.rule.rfc, f.rule.message) for f in self.findings]
-        widths = [max(len(row[col]) for row in rows) for col in range(3)]
-        indent = " " * (widths[0] + 2)
-        for index, row in enumerate(rows):
-            cells = [cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)]
-            lines.append("  ".join([*cells, row[3]]).rstrip())
-            if index:
-                lines.append(f"{indent}evidence: {self.findings[index - 1].detail}")
+        indent = " " * (max(len(str(f.rule.level)) for f in self.findings) + 1)
+        for finding in self.findings:
+            rule = finding.rule
+            lines.append(f"{str(rule.level).ljust(len(indent) - 1)} {rule.id} ({rule.rfc})")
+            for text in (rule.message, f"evidence: {finding.detail}"):
+                lines += textwrap.wrap(text, WIDTH, initial_indent=indent,
+                                       subsequent_indent=indent + "  ",
+                                       break_long_words=False, break_on_hyphens=False)
         return "\n".join(lines)
 
     def __str__(self) -> str:
