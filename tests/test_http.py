@@ -12,6 +12,7 @@ from nocontent._http import (
     parse_chunked,
     parse_request_head,
     parse_response,
+    render_as_written,
     render_request,
     render_response,
     request_body_length,
@@ -438,3 +439,24 @@ def test_build_request_brackets_an_ipv6_host() -> None:
 def test_build_request_refuses(method: str, url: str, headers: list, message: str) -> None:
     with pytest.raises(LocalProtocolError, match=message):
         build_request(method, url, headers)
+
+
+# -- a handler's own reason phrase (sent as written) -------------------------------------
+
+
+def test_a_handler_sent_as_written_may_choose_its_reason_phrase() -> None:
+    assert render_as_written(Response(status=204, reason="Nothing Here")).startswith(
+        b"HTTP/1.1 204 Nothing Here\r\n")
+    assert render_as_written(Response(status=204, reason="")).startswith(b"HTTP/1.1 204 \r\n")
+    assert render_as_written(Response(status=204)).startswith(b"HTTP/1.1 204 No Content\r\n")
+
+
+@pytest.mark.parametrize("reason", ["OK\r\nX-Forged: 1", "line\nbreak", "nul\x00"])
+def test_a_reason_phrase_that_would_split_the_status_line_is_refused(reason: str) -> None:
+    with pytest.raises(ValueError, match="reason phrase"):
+        render_as_written(Response(status=204, reason=reason))
+
+
+def test_the_compliant_server_always_sends_the_registered_phrase() -> None:
+    assert render_response(Response(status=204, reason="Nothing Here"), "GET").startswith(
+        b"HTTP/1.1 204 No Content\r\n")

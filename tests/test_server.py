@@ -14,6 +14,7 @@ import pytest
 from rawhttp import TIMEOUT, Connection, ask, phrase, request, sentinel
 
 import nocontent._server as server_module
+from nocontent._http import Response
 from nocontent._server import RECORD_LIMIT, Server, serve
 
 pytestmark = pytest.mark.live
@@ -401,3 +402,13 @@ def test_start_stop_cycles_leave_no_threads_or_descriptors() -> None:
     assert set(threading.enumerate()) - threads == set()
     if descriptors is not None:  # Linux; elsewhere only the threads are checked
         assert open_descriptors() <= descriptors
+
+
+def test_a_mounted_handler_keeps_its_reason_phrase(server) -> None:
+    url = server.mount("/test/reason", lambda request: Response(status=204, reason="NO CONTENT"))
+    try:
+        reply = ask(server, "GET", "/test/reason")
+        assert reply.status_line == "HTTP/1.1 204 NO CONTENT"
+    finally:
+        server.unmount("/test/reason")
+    assert url.endswith("/test/reason")

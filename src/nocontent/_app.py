@@ -189,7 +189,7 @@ class App:
         common = (("Date", formatdate(now, usegmt=True)), ("Server", SERVER))
         data = render_as_written(
             Response(status=response.status, headers=(*common, *response.headers),
-                     body=response.body)
+                     body=response.body, reason=response.reason)
         )
         framed = any(name.lower() in ("content-length", "transfer-encoding")
                      for name, _ in response.headers)

@@ -53,6 +53,7 @@ MAX_BODY = 1024 * 1024
 """Largest request body the server accepts (bytes); beyond it, 413."""
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_REASON = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _STATUS_LINE = re.compile(r"(HTTP/\d\.\d) (\d{3})(?: (.*))?")
 _REQUEST_LINE = re.compile(r"([^ ]+) ([^ ]+) (HTTP/\d\.\d)")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r\n]*)?")
@@ -176,11 +177,15 @@ class Response:
             Content-Length itself where RFC 9110 allows one.
         body: the content; dropped by :func:`render_response` where the status
             or the method forbid content.
+        reason: the reason phrase of the status line, for a handler sent as
+            written (:func:`render_as_written`); None for the registered phrase.
+            The compliant server always sends the registered one.
     """
 
     status: int
     headers: Headers = ()
     body: bytes = b""
+    reason: str | None = None
 
     def header(self, name: str) -> str | None:
         return last_header(self.headers, name)
@@ -247,8 +252,14 @@ def render_as_written(response: Response) -> bytes:
     This is how a learner's handler is sent, so its mistakes reach the wire
     where the checker can see them.
     """
-    status = response.status
-    lines = [f"HTTP/1.1 {status} {reason_phrase(status)}"]
+    status, reason = response.status, response.reason
+    if reason is None:
+        reason = reason_phrase(status)
+    elif _REASON.fullmatch(reason) is None:
+        # RFC 9112 §4: reason-phrase = 1*( HTAB / SP / VCHAR / obs-text ); a CR or LF
+        # would end the status line early and let the handler forge fields.
+        raise ValueError(f"a reason phrase is tabs, spaces and visible characters: {reason!r}")
+    lines = [f"HTTP/1.1 {status} {reason}"]
     lines += [f"{name}: {value}" for name, value in response.headers]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + response.body
 
