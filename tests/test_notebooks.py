@@ -238,10 +238,11 @@ def test_notebook(path: Path, rule: str) -> None:
     assert not problems, "\n".join(problems)  # every one, where pytest would shorten a list
 
 
-def test_the_learners_folder_holds_only_notebooks_and_data() -> None:
+def test_the_learners_folder_holds_only_notebooks_data_and_references() -> None:
     extra = [entry.name for entry in (ROOT / "notebooks").iterdir()
              if not entry.name.startswith((".", "__"))  # checkpoints, caches
-             and entry.name != "data" and not NOTEBOOK_NAME.fullmatch(entry.name)]
+             and entry.name not in ("data", "references.md")
+             and not NOTEBOOK_NAME.fullmatch(entry.name)]
     assert extra == []
 
 

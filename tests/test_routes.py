@@ -466,6 +466,11 @@ def test_get_with_origin_exposes_the_etag(fresh) -> None:
     assert "origin" in reply.tokens("vary")
 
 
+def test_a_preflight_answer_needs_no_vary(fresh) -> None:
+    # RFC 9110 §9.3.7: "Responses to the OPTIONS method are not cacheable."
+    assert ask(fresh, "OPTIONS", "/docs/welcome", CORS_PREFLIGHT).get("vary") is None
+
+
 def test_get_without_origin_has_no_cors_fields(fresh) -> None:
     reply = ask(fresh, "GET", "/docs/welcome")
     assert not any(name.startswith("access-control-") for name in lower_names(reply))

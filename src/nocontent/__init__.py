@@ -14,6 +14,7 @@ from ._cors import (
     normalize_method,
     preflight_problems,
     readable_fields,
+    unsafe_request_header_names,
 )
 from ._editor import browser_url
 from ._framing import (
@@ -82,5 +83,6 @@ __all__ = [
     "readable_fields",
     "request_builder",
     "serve",
+    "unsafe_request_header_names",
     "visible",
 ]

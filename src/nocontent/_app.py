@@ -236,10 +236,12 @@ class App:
             return Response(status=204, headers=(("Allow", DOC_METHODS),
                                                  ("Accept-Patch", MERGE_PATCH)))
         asked = request.header("access-control-request-headers")
+        # No Vary: Origin here: "Responses to the OPTIONS method are not cacheable"
+        # (RFC 9110 §9.3.7), so no cache can hand this answer to another origin.
         return Response(
             status=204,
             headers=(
-                *cors[:2],
+                *cors[:1],
                 ("Access-Control-Allow-Methods", DOC_METHODS),
                 ("Access-Control-Allow-Headers", asked or CORS_HEADERS),
                 ("Access-Control-Max-Age", "600"),
