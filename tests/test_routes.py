@@ -432,6 +432,7 @@ def test_a_stale_put_with_other_bytes_is_still_412(fresh) -> None:
     refused = ask(fresh, "PUT", "/docs/welcome", (("If-Match", etag),), body=b"v3")
     assert refused.status == 412
     assert f"does not match the current ETag {etag_for(b'v2')}".encode() in refused.body
+    assert refused.body.isascii() and b"section 13.1.1" in refused.body  # readable as bytes
 
 
 def test_if_match_field_lines_combine_into_one_list(fresh) -> None:

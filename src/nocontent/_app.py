@@ -88,7 +88,10 @@ class Beacon:
 
 
 def _text(status: int, message: str, headers: Headers = ()) -> Response:
-    body = f"{status} {reason_phrase(status)}: {message}\n".encode()
+    """A short plain-text answer. Kept ASCII ("section 13.1.1", not "§13.1.1"), so the
+    wire view, which shows other bytes as escapes, shows it as a reader would."""
+    text = f"{status} {reason_phrase(status)}: {message}\n".replace("§", "section ")
+    body = text.encode("ascii", "backslashreplace")
     return Response(
         status=status,
         headers=(("Content-Type", "text/plain; charset=utf-8"), *headers),
