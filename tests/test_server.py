@@ -412,3 +412,14 @@ def test_a_mounted_handler_keeps_its_reason_phrase(server) -> None:
     finally:
         server.unmount("/test/reason")
     assert url.endswith("/test/reason")
+
+
+def test_a_mounted_bare_205_on_a_kept_alive_connection_ends_when_the_server_closes(server):
+    # RFC 9112 §6.3: a 205 without Content-Length or Transfer-Encoding is read until close.
+    server.mount("/test/bare-205", lambda request: Response(status=205))
+    try:
+        with Connection(server) as conn:
+            conn.send(request("GET", "/test/bare-205"))
+            assert conn.read_to_eof().startswith(b"HTTP/1.1 205 Reset Content\r\n")
+    finally:
+        server.unmount("/test/bare-205")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from email.utils import formatdate
 
 from ._editor import Editor
-from ._framing import may_carry_content
+from ._framing import ends_at_header_section, may_carry_content
 from ._http import Headers, Request, Response, http_date, reason_phrase, render_as_written
 from ._misbehave import KINDS, RawReply, misbehave
 from ._store import Document, DocumentStore, Failed, evaluate_preconditions
@@ -185,8 +185,9 @@ class App:
     def _as_written(self, request: Request, now: float, handler: Handler) -> Reply:
         """Send a mounted handler's response as written, adding only Date and Server.
 
-        Without Content-Length or Transfer-Encoding, a response that may carry
-        content can only end when the connection closes, so the server closes it.
+        Without Content-Length or Transfer-Encoding, a response that does not end at
+        its header section can only end when the connection closes, so the server
+        closes it.
         """
         response = handler(request)
         common = (("Date", formatdate(now, usegmt=True)), ("Server", SERVER))
@@ -196,7 +197,9 @@ class App:
         )
         framed = any(name.lower() in ("content-length", "transfer-encoding")
                      for name, _ in response.headers)
-        close = may_carry_content(response.status, request.method) and not framed
+        # A 205 may not carry content, yet it is framed like any response: without a
+        # length it too is read until the connection closes (RFC 9112 §6.3).
+        close = not ends_at_header_section(response.status, request.method) and not framed
         return RawReply(parts=((0.0, data),), status=response.status, close=close)
 
     # -- routes -----------------------------------------------------------------
