@@ -35,7 +35,7 @@ def test_two_learners_at_once_each_get_their_own_server_and_nothing_crosses() ->
     assert len({learner["pid"] for learner in learners}) == 2
     for learner in learners:
         assert list(learner["seconds"]) == ["00-start-here.ipynb",
-                                            "03-metadata-after-the-action.ipynb"]
+                                            "03-where-a-204-ends.ipynb"]
         assert learner["learner_documents"] == [f"learner-{learner['number']}"]
         assert learner["seen_from_outside"] == [learner["port"]]
         assert 0 < learner["peak_mb"] < 1024

@@ -26,6 +26,7 @@ from nocontent.lab.capture import (
     load_captures,
     normalise,
     report_of,
+    today,
 )
 from nocontent.lab.clients import (
     CASES,
@@ -37,7 +38,7 @@ from nocontent.lab.clients import (
     verdict,
 )
 from nocontent.lab.clients import differences as client_differences
-from nocontent.lab.show import side_by_side, table
+from nocontent.lab.show import Pre, Table, compare, live, next_request, row, table
 
 DATA = Path(__file__).resolve().parents[1] / "notebooks" / "data"
 CAPTURES = load_captures(DATA / "captures")
@@ -74,6 +75,7 @@ def test_capture_file_layout(name: str) -> None:
     assert data["format"] == FORMAT
     assert data["framework"] == name
     assert data["version"] and data["version"] != "unknown"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d", data["captured"]), "each file says when it was made"
     assert data["names"], "each framework reports its names for 204"
     assert {204, "No Content"} & set(data["names"].values())
     text = json.dumps(data)
@@ -98,7 +100,7 @@ def test_capture_parses(framework: str, name: str) -> None:
 
 @pytest.mark.parametrize(("framework", "name"), SAVED_CASES)
 def test_checker_verdict_is_the_one_the_course_states(framework: str, name: str) -> None:
-    # The expectations live in nocontent.lab.capture.FRAMEWORKS; notebook 08 prints them.
+    # The expectations live in nocontent.lab.capture.FRAMEWORKS; notebook 12 prints them.
     case = case_of(framework, name)
     report = report_of(case)
     assert report.rule_ids == expected(framework, name)
@@ -106,7 +108,7 @@ def test_checker_verdict_is_the_one_the_course_states(framework: str, name: str)
 
 
 def test_what_the_notebook_says_about_stray_bytes() -> None:
-    # Only these captures leave bytes on the connection after the 204.
+    # Only these captures leave bytes on the connection after the 204 (notebook 12, 12.which-sent).
     stray = {(f, n): case_of(f, n)["leftover"] for f, n in SAVED_CASES if case_of(f, n)["leftover"]}
     assert stray == {
         ("symfony", "mistake-unprepared"): "{}",
@@ -116,6 +118,35 @@ def test_what_the_notebook_says_about_stray_bytes() -> None:
     for framework, name in stray:
         error = case_of(framework, name)["second"]["error"]
         assert error is not None and ("null" in error or "{}" in error)
+
+
+def test_what_notebook_12_says_each_framework_did() -> None:
+    def head(framework: str, name: str) -> str:
+        found = exchange_of(case_of(framework, name)).response
+        assert found is not None
+        return found.head.decode("latin-1").lower()
+
+    # Go: Write returns an error, and the Content-Length set by hand is not sent.
+    assert "does not allow body" in case_of("go-net-http", "mistake")["notes"][0]
+    assert "content-length" not in head("go-net-http", "content-length")
+    # Node.js: write() returns true and sends nothing; a Content-Length set by hand goes out.
+    assert case_of("node-http", "mistake")["notes"] == ["write returned true"]
+    assert "content-length: 4" in head("node-http", "content-length")
+    assert "content-length: 4" in head("node-http-strict", "content-length")
+    # WEBrick drops Content-Length and body, keeps Content-Type.
+    rack = head("rack", "mistake")
+    assert "content-type: application/json" in rack and "content-length" not in rack
+    # Symfony: prepare() empties the 204; without it {} follows.
+    assert not case_of("symfony", "mistake")["leftover"]
+    # Werkzeug: no Content-Length whatever the view returns, and Connection: close.
+    for name in ("idiomatic", "mistake", "mistake-jsonify"):
+        assert "content-length" not in head("flask", name)
+        assert "connection: close" in head("flask", name)
+    # uvicorn: h11 refuses and closes without announcing it; httptools sends null.
+    h11 = case_of("starlette-uvicorn-h11", "mistake-content-length")
+    assert h11["closed"] and "close" not in head("starlette-uvicorn-h11", "mistake-content-length")
+    assert "LocalProtocolError" in h11["notes"][0]
+    assert case_of("starlette-uvicorn-httptools", "mistake-content-length")["leftover"] == "null"
 
 
 def test_a_rack_lint_500_is_not_a_204() -> None:
@@ -131,9 +162,36 @@ def test_normalise() -> None:
                                f"(port={FIXED_PORT}) at 0x0")
 
 
-def test_side_by_side() -> None:
-    shown = side_by_side("a\nbb", "ccc", titles=("L", "R"), width=4)
-    assert shown.splitlines() == ["L    | R", "---- | ----", "a    | ccc", "bb   |"]
+def test_a_table_is_html_in_a_notebook_and_text_elsewhere() -> None:
+    shown = Table(("a", "b <c>"), (("x", Pre("1\n2")), ("yy", "&")))
+    markup = shown._repr_html_()
+    assert "<th" in markup and "b &lt;c&gt;" in markup and "&amp;" in markup
+    assert '<pre style="margin:0; background:none">1\n2</pre>' in markup, "Pre keeps its lines"
+    assert str(shown).splitlines() == ["a   b <c>", "--  -----", "x   1", "    2", "yy  &"]
+
+
+def test_next_request_tells_an_announced_close_from_a_silent_one() -> None:
+    assert next_request(case_of("flask", "idiomatic")).endswith("as its Connection: close said")
+    assert next_request(case_of("starlette-uvicorn-h11", "mistake")).endswith(
+        "without announcing it")
+    assert next_request(case_of("go-net-http", "mistake")) == "its own answer (200)"
+    assert next_request(case_of("python-http-server", "mistake")) == (
+        "garbled: b'nullHTTP/1.1 200 OK'")
+
+
+def test_compare_shows_each_case_in_a_column_of_its_own() -> None:
+    shown = compare(CAPTURES, ("symfony", "mistake"), ("symfony", "mistake-unprepared"))
+    assert shown.header == ("", "symfony: mistake", "symfony: mistake-unprepared")
+    wire = dict((r[0], r[1:]) for r in shown.rows)["on the wire"]
+    assert "... then, on the connection:\n{}" not in wire[0]
+    assert "... then, on the connection:\n{}" in wire[1]
+    assert dict((r[0], r[1:]) for r in shown.rows)["checker"][1].startswith("FAIL: 204-content")
+
+
+def test_a_capture_made_on_another_day_is_the_same_capture() -> None:
+    saved = CAPTURES["flask"]
+    assert differences(saved, {**saved, "captured": "1999-12-31", "tool": "other"}) == []
+    assert differences(saved, {**saved, "version": "0.0"}) != []
 
 
 # -- the saved client matrix ----------------------------------------------------------------
@@ -144,6 +202,7 @@ def test_matrix_layout() -> None:
     assert [c["id"] for c in MATRIX["cases"]] == [c.id for c in CASES]
     assert [c["name"] for c in MATRIX["clients"]] == [c.name for c in CLIENTS]
     assert all(c["version"] for c in MATRIX["clients"])
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", c["captured"]) for c in MATRIX["clients"])
     assert MATRIX["expected_second"] == EXPECTED_SECOND
     cells = [(row["client"], row["case"]) for row in MATRIX["rows"]]
     assert cells == [(client.name, case.id) for client in CLIENTS for case in CASES]
@@ -160,7 +219,7 @@ def test_matrix_row_parses(row: dict[str, Any]) -> None:
 
 
 def test_matrix_claims() -> None:
-    """What notebook 08 says about the matrix, cell by cell."""
+    """What notebook 13 says about the matrix, cell by cell."""
     cells = {(r["client"], r["case"]): r["verdict"] for r in MATRIX["rows"]}
     assert all(cells[(c.name, "clean")] == "ok" for c in CLIENTS)
     assert all(cells[(c.name, "content-length-zero")] == "ok" for c in CLIENTS)
@@ -175,10 +234,35 @@ def test_matrix_claims() -> None:
     assert paused == {"http.client", "curl"}
 
 
+def test_what_notebook_13_says_about_reuse_and_curl() -> None:
+    rows = {(r["client"], r["case"]): r for r in MATRIX["rows"]}
+    # The idle check: httpx and requests open a new connection after the pause.
+    assert rows[("httpx", "body-late+pause")]["reused"] is False
+    assert rows[("requests", "body-late+pause")]["reused"] is False
+    # Node's http keeps its connection after the pause, and opens a new one after smuggle.
+    assert rows[("node-http", "body-late+pause")]["reused"] is True
+    assert rows[("node-http", "smuggle")]["reused"] is False
+    # curl: excess in the same read is dropped and the connection reused; late bytes fail it.
+    for case, excess in (("body", 4), ("chunked", 5), ("smuggle", 69)):
+        notes = rows[("curl", case)]["notes"]
+        assert any(f"Excess found: excess = {excess} " in note for note in notes), case
+        assert any(note.startswith("* Re-using") for note in notes), case
+    for case in ("body-late", "body-late+pause"):
+        assert "Received HTTP/0.9" in rows[("curl", case)]["second"]
+
+
+def test_a_row_shows_what_the_client_said_only_when_it_said_something() -> None:
+    assert "it said" not in row(MATRIX, "node-http").header
+    curl = row(MATRIX, "curl")
+    assert curl.header[-1] == "it said"
+    assert all(isinstance(line[-1], Pre) for line in curl.rows)
+
+
 def test_table_has_a_row_per_client() -> None:
-    lines = table(MATRIX).splitlines()
-    assert lines[0].split() == ["CLIENT", *[c.id for c in CASES]]
-    assert [line.split()[0] for line in lines[1:]] == [c.name for c in CLIENTS]
+    shown = table(MATRIX)
+    assert shown.header == ("client", *[c.id for c in CASES])
+    assert [row[0] for row in shown.rows] == [c.name for c in CLIENTS]
+    assert dict((row[0], row[1:]) for row in shown.rows)["httpx"][-1] == "2nd POISONED"
 
 
 # -- regeneration, for real -----------------------------------------------------------------
@@ -230,9 +314,29 @@ def test_cli_writes_a_capture_and_a_matrix(tmp_path: Path, capsys: pytest.Captur
     assert main(["lab", "clients", "--only", "urllib.request", "--out", str(out)]) == 0
     rewritten = json.loads(out.read_text())
     assert rewritten["rows"] == MATRIX["rows"], "other clients keep their rows"
-    assert rewritten["clients"] == MATRIX["clients"], "and their versions"
+
+    def without_dates(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in c.items() if k != "captured"} for c in found]
+
+    assert without_dates(rewritten["clients"]) == without_dates(MATRIX["clients"]), "versions"
+    dates = {c["name"]: c["captured"] for c in rewritten["clients"]}
+    assert dates.pop("urllib.request") == today(), "the client that ran is dated today"
+    assert dates == {c["name"]: c["captured"] for c in MATRIX["clients"]
+                     if c["name"] != "urllib.request"}, "the others keep their dates"
     assert main(["lab", "clients", "--only", "urllib.request", "--out", str(out), "--check"]) == 0
     assert "ran      urllib.request" in capsys.readouterr().out
+
+
+def test_an_unknown_case_is_refused_before_anything_runs() -> None:
+    with pytest.raises(ValueError, match="unknown case no-such-case; known: clean"):
+        run_clients(["urllib.request"], cases=["no-such-case"], say=lambda text: None)
+
+
+def test_the_live_row_of_notebook_13_matches_the_saved_one() -> None:
+    shown = live(MATRIX, ["http.client"], "body-late+pause")
+    assert [row[0] for row in shown.rows] == ["http.client"]
+    assert shown.rows[0][1] == shown.rows[0][2] == "BadStatusLine: nullHTTP/1.1 200 OK"
+    assert shown.rows[0][-1] == "yes"
 
 
 def test_cli_refuses_unknown_names(capsys: pytest.CaptureFixture[str]) -> None:

@@ -422,3 +422,28 @@ def test_refresh_merges_consecutive_streams_and_drops_timings(tmp_path: Path) ->
     assert tidied["metadata"]["widgets"] == {WIDGET_STATE: {"state": {}}}
     # Written the way nbformat writes, so a notebook saved by JupyterLab diffs cleanly.
     assert path.read_text() == nbformat.writes(nbformat.read(path, as_version=4)) + "\n"
+
+
+# -- the course as a whole -------------------------------------------------------------------
+
+SOURCE = re.compile(r"\]\(((?:https?://|data/)[^)\s]+)\)")
+
+
+def test_every_source_a_notebook_links_to_is_on_the_references_page() -> None:
+    listed = set(SOURCE.findall((ROOT / "notebooks" / "references.md").read_text()))
+    cited = {url for path in NOTEBOOKS
+             for url in SOURCE.findall(course.markdown(course.load(path)))}
+    assert sorted(cited - listed) == []
+
+
+def test_the_course_map_lists_every_notebook_with_its_minutes() -> None:
+    opening = course.markdown(course.load(ROOT / "notebooks" / "00-start-here.ipynb"))
+    rows = re.findall(r"^\| (\d\d) \| \[[^\]]+\]\(([\w-]+\.ipynb)\) \|[^|]*\| (\d+) \|", opening,
+                      re.MULTILINE)
+    assert [name for _, name, _ in rows] == [path.name for path in NOTEBOOKS]
+    for number, name, minutes in rows:
+        path = ROOT / "notebooks" / name
+        estimate = course.notebook_stats(path).minutes
+        assert name.startswith(number) and abs(int(minutes) - estimate) <= 1, (name, estimate)
+        header = re.search(r"About (\d+) minutes", course.markdown(course.load(path)))
+        assert header and int(header.group(1)) == int(minutes), name

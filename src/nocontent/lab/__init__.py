@@ -95,7 +95,7 @@ def add_commands(commands: Any) -> None:
     """Add ``lab capture`` and ``lab clients`` to the ``nocontent`` command line."""
     lab = commands.add_parser(
         "lab", help="capture real frameworks' 204s and real clients' reactions to them",
-        description="Tools that regenerate the data files the lab notebook reads.",
+        description="Tools that regenerate the data files notebooks 12 and 13 read.",
     )
     tools = lab.add_subparsers(dest="tool", required=True, metavar="TOOL")
     capture = tools.add_parser("capture", help="run each framework's app and save its 204s")

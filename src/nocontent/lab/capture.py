@@ -12,7 +12,8 @@ Saved bytes are exact except for two things that change on every run: HTTP
 dates are written as :data:`FIXED_DATE` and port numbers as :data:`FIXED_PORT`
 (both keep the messages valid HTTP). Everything else that varies between
 machines (versions, install paths in a stack trace) is part of what was
-captured, which is why each file names the versions it was made with.
+captured, which is why each file names the versions it was made with, and the
+day it was made (``captured``, UTC).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,7 @@ __all__ = [
     "load_captures",
     "normalise",
     "report_of",
+    "today",
 ]
 
 FORMAT = 1
@@ -86,6 +89,11 @@ def normalise(text: str) -> str:
     text = _DATE.sub(FIXED_DATE, text)
     text = _PORT.sub(lambda m: f"{m.group(1)}{FIXED_PORT}", text)
     return _ADDRESS.sub("0x0", text)
+
+
+def today() -> str:
+    """The date a capture is made, as YYYY-MM-DD in UTC: kept in the data, shown with it."""
+    return datetime.now(timezone.utc).date().isoformat()
 
 
 def _text(data: bytes) -> str:
@@ -587,6 +595,7 @@ def capture(framework: Framework | str) -> dict[str, Any]:
         "framework": framework.name,
         "title": framework.title,
         "version": framework.version(names),
+        "captured": today(),
         "server": framework.server,
         "app": f"src/nocontent/lab/{framework.app}",
         "names": {key: value for key, value in sorted(names.items())},
@@ -687,8 +696,8 @@ def expected(framework: str, case: str) -> tuple[str, ...]:
 
 
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:
-    """A capture without what may legitimately differ between two runs on one machine."""
-    return {key: value for key, value in data.items() if key != "tool"}
+    """A capture without what may legitimately differ between two runs: tool and date."""
+    return {key: value for key, value in data.items() if key not in ("tool", "captured")}
 
 
 def differences(saved: dict[str, Any], fresh: dict[str, Any]) -> list[str]:

@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 from .._misbehave import LATE
 from .._server import Server
 from .._version import __version__
-from .capture import APPS, normalise
+from .capture import APPS, normalise, today
 
 __all__ = [
     "CASES",
@@ -350,15 +350,20 @@ def verdict(first: str, second: str) -> str:
 
 
 def run_clients(
-    only: Sequence[str] = (), *, say: Callable[[str], None] = print
+    only: Sequence[str] = (), *, cases: Sequence[str] = (), say: Callable[[str], None] = print
 ) -> tuple[dict[str, str], list[dict[str, Any]], dict[str, str]]:
-    """Run each client (or those in ``only``) through every case against a fresh embedded server.
+    """Run each client (or those in ``only``) through every case (or those in ``cases``).
 
-    Returns the versions by client, the rows, and the clients skipped with the reason.
+    Runs against a fresh embedded server. Returns the versions by client, the
+    rows, and the clients skipped with the reason.
     """
     unknown = [name for name in only if name not in _BY_NAME]
     if unknown:
         raise ValueError(f"unknown client {', '.join(unknown)}; known: {', '.join(_BY_NAME)}")
+    unknown = [name for name in cases if name not in {case.id for case in CASES}]
+    if unknown:
+        raise ValueError(f"unknown case {', '.join(unknown)}; known: "
+                         f"{', '.join(case.id for case in CASES)}")
     versions: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}
@@ -372,7 +377,8 @@ def run_clients(
                 continue
             started = time.monotonic()
             versions[client.name] = client.version()
-            for case in CASES:
+            chosen = [case for case in CASES if not cases or case.id in cases]
+            for case in chosen:
                 outcome = client.run(server.url + case.path, server.url + SECOND, case.pause)
                 rows.append({
                     "client": client.name,
@@ -383,7 +389,7 @@ def run_clients(
                     "verdict": verdict(outcome.first, outcome.second),
                     "notes": list(outcome.notes),
                 })
-            say(f"ran      {client.name} ({versions[client.name]}): {len(CASES)} cases "
+            say(f"ran      {client.name} ({versions[client.name]}): {len(chosen)} cases "
                 f"({time.monotonic() - started:.1f} s)")
     return versions, rows, skipped
 
@@ -394,16 +400,19 @@ def matrix(
 ) -> dict[str, Any]:
     """The matrix as saved in ``clients.json``.
 
-    Clients that are skipped here keep their rows (and version) from ``previous``.
+    Each client carries the day its rows were made (``captured``, UTC). Clients
+    that are skipped here keep their rows, version and day from ``previous``.
     """
     versions, rows, skipped = run_clients(only, say=say)
+    captured = dict.fromkeys(versions, today())
     if previous:
-        saved = {client["name"]: client["version"] for client in previous.get("clients", [])}
+        saved = {client["name"]: client for client in previous.get("clients", [])}
         kept = {name for name in saved if name in _BY_NAME and name not in versions}
-        versions.update({name: saved[name] for name in kept})
+        versions.update({name: saved[name]["version"] for name in kept})
+        captured.update({name: saved[name].get("captured", "unknown") for name in kept})
         rows += [row for row in previous.get("rows", []) if row["client"] in kept]
         for name in sorted(kept & set(skipped)):
-            say(f"kept     {name}: the saved rows, from {saved[name]}")
+            say(f"kept     {name}: the saved rows, from {saved[name]['version']}")
     order = {name: index for index, name in enumerate(_BY_NAME)}
     columns = {case.id: index for index, case in enumerate(CASES)}
     rows.sort(key=lambda row: (order[row["client"]], columns[row["case"]]))
@@ -416,7 +425,8 @@ def matrix(
         "late": LATE,
         "pause": PAUSE,
         "cases": [{"id": c.id, "path": c.path, "pause": c.pause, "what": c.what} for c in CASES],
-        "clients": [{"name": c.name, "how": c.how, "version": versions[c.name]}
+        "clients": [{"name": c.name, "how": c.how, "version": versions[c.name],
+                     "captured": captured[c.name]}
                     for c in CLIENTS if c.name in versions],
         "rows": rows,
     }

@@ -1,51 +1,161 @@
-"""Showing saved captures and the client matrix as text, for notebook 08.
+"""The lab's saved data as small tables, for notebooks 12 (servers) and 13 (clients).
 
-Everything here reads saved data only (no sockets, no toolchains) and returns
-plain strings, so a notebook cell prints the same thing on every machine.
+Every function returns a :class:`Table`: a notebook draws it as an HTML table,
+a terminal prints it as aligned text. All of them read the files saved under
+``notebooks/data`` (no sockets, no toolchains), so a cell shows the same thing
+on every machine; only :func:`live` runs something: Python clients against a
+fresh embedded server, to compare with the saved matrix.
 """
 
 from __future__ import annotations
 
-import textwrap
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from .._checker import judge
 from .._wire import visible
-from .capture import exchange_of, expected, report_of
+from . import data_dir
+from .capture import exchange_of, expected, load_captures, report_of
+from .clients import load_clients, run_clients
 
 __all__ = [
+    "BODY_SHOWN",
+    "SHORT",
+    "Pre",
+    "Table",
+    "cases",
+    "clients",
     "column",
     "compare",
     "fate",
+    "handlers",
+    "live",
     "names",
     "next_request",
-    "panel",
     "protection",
-    "side_by_side",
-    "summary",
+    "row",
+    "saved_captures",
+    "saved_matrix",
+    "setups",
     "table",
     "wire_text",
 ]
 
-WIDTH = 52
-"""Width of one column in :func:`compare`."""
+Captures = dict[str, dict[str, Any]]
+Matrix = dict[str, Any]
 
 
-def _grid(rows: list[tuple[str, ...]]) -> str:
-    """Rows of cells as left-aligned columns, two spaces apart."""
-    widths = [max(len(row[col]) for row in rows) for col in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-                     .rstrip() for row in rows)
+SHORT = 20
+"""Cells of at most this many characters and no space are kept on one line in HTML."""
+
+
+class Pre(str):
+    """A cell shown as preformatted text: bytes on the wire, a handler's code."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows of cells under a header: HTML in a notebook, aligned text elsewhere.
+
+    A cell is a string; a :class:`Pre` cell keeps its line breaks and spacing.
+    """
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+    def _repr_html_(self) -> str:
+        def cell(text: str, tag: str) -> str:
+            shown = html.escape(text)
+            style = "text-align:left; vertical-align:top"
+            if isinstance(text, Pre):
+                shown = f'<pre style="margin:0; background:none">{shown}</pre>'
+            elif len(text) <= SHORT and " " not in text:
+                style += "; white-space:nowrap"  # a name or a date, not split across lines
+            return f'<{tag} style="{style}">{shown}</{tag}>'
+
+        head = "".join(cell(text, "th") for text in self.header)
+        body = "".join("<tr>" + "".join(cell(text, "td") for text in row) + "</tr>"
+                       for row in self.rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+    def __str__(self) -> str:
+        lines = [[text.splitlines() or [""] for text in row] for row in (self.header, *self.rows)]
+        widths = [max(len(line) for row in lines for line in row[col])
+                  for col in range(len(self.header))]
+        out = []
+        for index, row in enumerate(lines):
+            for depth in range(max(len(cell) for cell in row)):
+                out.append("  ".join((cell[depth] if depth < len(cell) else "").ljust(width)
+                                     for cell, width in zip(row, widths, strict=True)).rstrip())
+            if index == 0:
+                out.append("  ".join("-" * width for width in widths))
+        return "\n".join(out)
+
+    __repr__ = __str__
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
+    return Table(tuple(header), tuple(tuple(row) for row in rows))
+
+
+def saved_captures() -> Captures:
+    """Every saved framework capture, by setup name, in the lab's order."""
+    return load_captures(data_dir() / "captures")
+
+
+def saved_matrix() -> Matrix:
+    """The saved client matrix."""
+    return load_clients(data_dir() / "clients.json")
+
+
+# -- what real servers send (notebook 12) ---------------------------------------------------
+
+_EXTRA_VERSIONS = ("werkzeug", "uvicorn", "h11", "httptools", "llhttp", "webrick", "ruby", "php",
+                   "python")
+"""Keys of a capture's ``names`` that are versions of what ran under the framework."""
+
+
+def setups(captures: Captures) -> Table:
+    """Each captured setup: what it is, the versions that ran, what served it, and when."""
+    rows = []
+    for name, data in captures.items():
+        extra = [f"{key} {data['names'][key]}" for key in _EXTRA_VERSIONS
+                 if key in data["names"] and data["names"][key] != data["version"]]
+        rows.append((name, data["title"], ", ".join([data["version"], *extra]), data["server"],
+                     data.get("captured", "unknown")))
+    return _table(("setup", "framework", "versions", "served by", "captured"), rows)
+
+
+def _case(captures: Captures, framework: str, name: str) -> dict[str, Any]:
+    return next(case for case in captures[framework]["cases"] if case["case"] == name)
+
+
+def handlers(captures: Captures, chosen: dict[str, tuple[str, str]]) -> Table:
+    """The handler code of each chosen (setup, case), under its label: the code, no outcome."""
+    return _table(("label", "setup", "the handler"),
+                  [(label, framework, Pre(_case(captures, framework, name)["code"]))
+                   for label, (framework, name) in chosen.items()])
+
+
+def _announced_close(case: dict[str, Any]) -> bool:
+    response = exchange_of(case).response
+    value = (response.header("Connection") or "") if response else ""
+    return "close" in value.lower()
 
 
 def next_request(case: dict[str, Any]) -> str:
     """What the second request on the connection got, in a few words."""
     second = case["second"]
     if second["status"] is not None:
-        return f"{second['status']} (its own answer)"
+        return f"its own answer ({second['status']})"
     error = second["error"] or ""
     if "closed the connection with no response" in error:
-        return "nothing: connection closed"
+        if _announced_close(case):
+            return "nothing: the server closed the connection, as its Connection: close said"
+        return "nothing: the server closed the connection without announcing it"
     if error.startswith("illegal status line"):
         return "garbled: " + error.split(": ", 1)[1]
     if error.startswith("closed inside the header section"):
@@ -53,56 +163,24 @@ def next_request(case: dict[str, Any]) -> str:
     return error
 
 
-def _framing(case: dict[str, Any]) -> str:
-    response = exchange_of(case).response
-    fields = [f"{name}: {value}" for name, value in (response.headers if response else ())
-              if name.lower() in ("content-length", "transfer-encoding")]
-    return ", ".join(fields) or "-"
-
-
-def summary(captures: dict[str, dict[str, Any]]) -> str:
-    """One line per case: status, framing fields, stray bytes, the next request, the verdict."""
-    rows = [("FRAMEWORK", "CASE", "STATUS", "FRAMING FIELDS", "STRAY", "NEXT REQUEST GOT",
-             "CHECKER")]
-    for data in captures.values():
-        for case in data["cases"]:
-            found = exchange_of(case)
-            report = judge(found)
-            rows.append((
-                data["framework"],
-                case["case"],
-                str(found.status or "-"),
-                _framing(case),
-                repr(found.leftover.decode("latin-1")) if found.leftover else "-",
-                next_request(case),
-                "pass" if report.passed else "FAIL",
-            ))
-    return _grid(rows)
-
-
-def side_by_side(left: str, right: str, *, titles: tuple[str, str] = ("", ""),
-                 width: int = WIDTH) -> str:
-    """Two texts in columns of ``width`` characters; longer lines are wrapped."""
-
-    def lines(text: str) -> list[str]:
-        out = []
-        for line in text.splitlines() or [""]:
-            out += textwrap.wrap(line, width, subsequent_indent="    ", break_on_hyphens=False,
-                                 drop_whitespace=True) or [""]
-        return [line.rstrip() for line in out]
-
-    a, b = lines(left), lines(right)
-    if any(titles):
-        a, b = [titles[0], "-" * width, *a], [titles[1], "-" * width, *b]
-    a += [""] * (len(b) - len(a))
-    b += [""] * (len(a) - len(b))
-    return "\n".join(f"{x:<{width}} | {y}".rstrip() for x, y in zip(a, b, strict=True))
+BODY_SHOWN = 100
+"""Bytes of a response body shown at most; a longer body is cut at its first line."""
 
 
 def wire_text(case: dict[str, Any]) -> str:
-    """The case's response as the wire view shows it, then any stray bytes and a close."""
+    """The case's response as the wire view shows it, then any stray bytes and a close.
+
+    A body longer than :data:`BODY_SHOWN` bytes (an error page) is cut after its first line.
+    """
     received = case["received"].encode("latin-1")
-    text = visible(received) if received else "(nothing)\n"
+    response = exchange_of(case).response
+    if response is not None and len(response.body) > BODY_SHOWN:
+        body = response.body
+        cut = min(body.find(b"\n") + 1 or BODY_SHOWN, BODY_SHOWN)
+        text = (visible(response.head) + visible(body[:cut])
+                + f"[... {len(body) - cut} more bytes of the body]\n")
+    else:
+        text = visible(received) if received else "(nothing)\n"
     if case["leftover"]:
         text += "... then, on the connection:\n" + visible(case["leftover"].encode("latin-1"))
         text = text.rstrip("\n") + "\n"
@@ -111,37 +189,40 @@ def wire_text(case: dict[str, Any]) -> str:
     return text.rstrip("\n")
 
 
-def panel(data: dict[str, Any], name: str, *, title: bool = False) -> str:
-    """One case as a column: its code, its bytes, what followed, and the checker's verdict."""
-    case = next(c for c in data["cases"] if c["case"] == name)
+def _verdict(framework: str, case: dict[str, Any]) -> str:
     report = report_of(case)
-    lines = [f"{data['framework']}: {name}", "-" * WIDTH] if title else []
-    lines += [case["code"], "", wire_text(case), ""]
-    lines += [f"app said: {note}" for note in case["notes"]]
-    lines.append(f"next request got: {next_request(case)}")
-    lines.append(f"checker: {'pass' if report.passed else 'FAIL'}"
-                 + (f", {report.count(report.worst)} {report.worst}" if report.findings else ""))
-    for finding in report.findings:
-        lines += [f"  {finding.rule.level} {finding.rule.id}", f"    {finding.rule.rfc}"]
-    if report.rule_ids != expected(data["framework"], name):
-        lines.append(f"  (the course expected {expected(data['framework'], name)})")
-    return "\n".join(lines)
+    text = "pass" if report.passed else "FAIL: " + ", ".join(
+        f"{finding.rule.id} ({finding.rule.rfc})" for finding in report.findings)
+    if report.rule_ids != expected(framework, case["case"]):
+        text += f" (the course expected {', '.join(expected(framework, case['case']))})"
+    return text
 
 
-def compare(data: dict[str, Any], left: str, right: str | None = None) -> str:
-    """Two cases of one framework side by side: code, bytes, what followed, the verdict."""
-    if right is None:
-        return panel(data, left, title=True)
-    return side_by_side(panel(data, left, title=True), panel(data, right, title=True))
+def compare(captures: Captures, *chosen: tuple[str, str]) -> Table:
+    """Cases side by side, one column each: the handler, its bytes, what followed, the verdict."""
+    found = [(framework, _case(captures, framework, name)) for framework, name in chosen]
+    rows = [("handler", *(Pre(case["code"]) for _, case in found)),
+            ("on the wire", *(Pre(wire_text(case)) for _, case in found))]
+    if any(case["notes"] for _, case in found):
+        rows.append(("the app said", *("\n".join(case["notes"]) or "-" for _, case in found)))
+    rows.append(("next request got", *(next_request(case) for _, case in found)))
+    rows.append(("checker", *(_verdict(framework, case) for framework, case in found)))
+    return _table(("", *(f"{framework}: {case['case']}" for framework, case in found)), rows)
 
 
 _REFUSALS = ("threw", "ERROR", "not allow")
 """Words in an app's report that mean the framework refused the body with an error."""
 
 
-def fate(data: dict[str, Any], name: str) -> str:
-    """What the framework did with a mistaken 204, in a few words."""
-    case = next(c for c in data["cases"] if c["case"] == name)
+def _framing(case: dict[str, Any]) -> str:
+    response = exchange_of(case).response
+    fields = [f"{name}: {value}" for name, value in (response.headers if response else ())
+              if name.lower() in ("content-length", "transfer-encoding")]
+    return ", ".join(fields)
+
+
+def fate(case: dict[str, Any]) -> str:
+    """What the framework did with the body of a mistaken 204, in a few words."""
     found = exchange_of(case)
     if found.status != 204:
         return f"turned into a {found.status} error page"
@@ -153,71 +234,111 @@ def fate(data: dict[str, Any], name: str) -> str:
     elif refused:
         what = "body refused with an error for the handler"
     else:
-        what = "nothing sent after the header section"
+        what = "body dropped without a word"
     framing = _framing(case)
-    return what + ("" if framing == "-" else f"; {framing} sent as given")
+    return what + (f"; {framing} sent as given" if framing else "")
 
 
-def protection(captures: dict[str, dict[str, Any]]) -> str:
-    """For every mistake: the framework, the case, and what became of the body."""
-    rows = [("FRAMEWORK", "VERSION", "MISTAKE", "WHAT BECAME OF THE BODY")]
-    for data in captures.values():
-        for case in data["cases"]:
-            if case["mistake"]:
-                rows.append((data["framework"], data["version"], case["case"],
-                             fate(data, case["case"])))
-    return _grid(rows)
+def protection(captures: Captures) -> Table:
+    """Every mistake: the setup, its version, the case, and what became of the body."""
+    rows = [(name, data["version"], case["case"], fate(case))
+            for name, data in captures.items() for case in data["cases"] if case["mistake"]]
+    return _table(("setup", "version", "mistake", "what became of the body"), rows)
 
 
-def names(captures: dict[str, dict[str, Any]]) -> str:
-    """The names each framework gives 204, as its own code reported them."""
-    rows = [("FRAMEWORK", "NAME", "VALUE")]
-    versions = {"version", "python", "php", "ruby", "webrick", "werkzeug", "uvicorn", "h11",
-                "httptools", "llhttp"}
-    seen = set()
-    for data in captures.values():
+def names(captures: Captures) -> Table:
+    """The names each framework gives 204, as its own running code reported them."""
+    rows, seen = [], set()
+    for name, data in captures.items():
         for key, value in data["names"].items():
-            if key in versions or key in seen:
+            if key in (*_EXTRA_VERSIONS, "version") or key in seen:
                 continue
             seen.add(key)
-            rows.append((data["framework"], key, repr(value)))
-    return _grid(rows)
+            rows.append((name, key, repr(value)))
+    return _table(("setup", "name", "value"), rows)
+
+
+# -- what real clients do (notebook 13) -----------------------------------------------------
+
+
+def clients(matrix: Matrix) -> Table:
+    """Each client of the matrix: how the lab drove it, its versions, when it was run."""
+    return _table(("client", "driven as", "versions", "captured"),
+                  [(c["name"], c["how"], c["version"], c.get("captured", "unknown"))
+                   for c in matrix["clients"]])
+
+
+def cases(matrix: Matrix) -> Table:
+    """Each case of the matrix: the first request's path and what the server sends for it."""
+    return _table(("case", "first request", "what comes back"),
+                  [(c["id"], f"GET {c['path']}", c["what"]) for c in matrix["cases"]])
 
 
 _SHORT = {"ok": "ok", "first fails": "1st FAILS", "second fails": "2nd FAILS",
           "poisoned": "2nd POISONED"}
 
 
-def table(matrix: dict[str, Any]) -> str:
-    """The client matrix: a row per client, a column per case, a short verdict per cell.
+def _rows(matrix: Matrix) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(r["client"], r["case"]): r for r in matrix["rows"]}
 
-    ``+new`` marks an ok cell where the client opened a new connection for the second request.
+
+def table(matrix: Matrix) -> Table:
+    """The matrix: a row per client, a column per case, a short verdict per cell.
+
+    ``+new`` marks an ok cell where the client opened a new connection for the
+    second request (urllib.request always does, so it is not marked).
     """
-    cases = [case["id"] for case in matrix["cases"]]
-    cells = {(row["client"], row["case"]): row for row in matrix["rows"]}
-    rows = [("CLIENT", *cases)]
+    ids = [case["id"] for case in matrix["cases"]]
+    cells = _rows(matrix)
+    rows = []
     for client in matrix["clients"]:
         line = [client["name"]]
-        for case in cases:
-            row = cells.get((client["name"], case))
-            if row is None:
+        for case in ids:
+            found = cells.get((client["name"], case))
+            if found is None:
                 line.append("-")
                 continue
-            text = _SHORT.get(row["verdict"], row["verdict"])
-            if row["verdict"] == "ok" and row["reused"] is False and client["name"] != (
-                    "urllib.request"):
+            text = _SHORT.get(found["verdict"], found["verdict"])
+            if (found["verdict"] == "ok" and found["reused"] is False
+                    and client["name"] != "urllib.request"):
                 text += " +new"
             line.append(text)
-        rows.append(tuple(line))
-    return _grid(rows)
+        rows.append(line)
+    return _table(("client", *ids), rows)
 
 
-def column(matrix: dict[str, Any], case: str) -> str:
-    """Every client's outcome for one case: first request, second request, reuse."""
-    rows = [("CLIENT", "FIRST REQUEST", "SECOND REQUEST", "SAME CONNECTION")]
-    shown = {True: "yes", False: "no", None: "(not shown)"}
-    for row in matrix["rows"]:
-        if row["case"] == case:
-            rows.append((row["client"], row["first"], row["second"].replace("\r\n", "\\r\\n"),
-                         shown[row["reused"]]))
-    return _grid(rows)
+_SAME = {True: "yes", False: "no", None: "(not shown)"}
+
+
+def column(matrix: Matrix, case: str) -> Table:
+    """Every client's outcome for one case: first request, second request, same connection."""
+    return _table(("client", "first request", "second request", "same connection"),
+                  [(r["client"], r["first"], r["second"], _SAME[r["reused"]])
+                   for r in matrix["rows"] if r["case"] == case])
+
+
+def row(matrix: Matrix, client: str) -> Table:
+    """One client's outcome in every case, and what the client itself reported, if anything."""
+    found = [r for r in matrix["rows"] if r["client"] == client]
+    said = ["\n".join(n for n in r["notes"] if not n.startswith("exit status")) for r in found]
+    header = ("case", "first request", "second request", "same connection")
+    rows = [(r["case"], r["first"], r["second"], _SAME[r["reused"]]) for r in found]
+    if any(said):
+        header += ("it said",)
+        rows = [(*line, Pre(text) if text else "-") for line, text in zip(rows, said, strict=True)]
+    return _table(header, rows)
+
+
+def live(matrix: Matrix, chosen: Sequence[str], case: str) -> Table:
+    """Run Python clients through one case now, next to what the saved matrix says.
+
+    Runs against a fresh embedded server of its own and prints nothing.
+    """
+    _, rows, _ = run_clients(chosen, cases=[case], say=lambda text: None)
+    saved = _rows(matrix)
+    return _table(("client", "second request, saved", "second request, now", "same connection, now",
+                   "as saved"),
+                  [(r["client"], saved[(r["client"], case)]["second"], r["second"],
+                    _SAME[r["reused"]],
+                    "yes" if r == {**saved[(r["client"], case)], "notes": r["notes"]} else "NO")
+                   for r in rows])

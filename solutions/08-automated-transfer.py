@@ -1,0 +1,30 @@
+"""Worked answers to the exercises of notebooks/08-automated-transfer.ipynb."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+def sync_one(url: str, body: bytes, etag: str) -> dict[str, Any]:
+    """Push one document; say whether it was saved, and what the server now holds."""
+    answer = httpx.put(url, content=body,
+                       headers={"If-Match": etag, "Prefer": "return=minimal"})
+    if answer.status_code == 412:
+        # Someone else saved first: nothing was written (RFC 9110 §13.1.1).
+        return {"saved": False, "etag": etag, "content": None}
+    answer.raise_for_status()
+    if "ETag" in answer.headers:
+        # A validator on a successful PUT: the bytes were stored as sent (RFC 9110 §9.3.4),
+        # whether the server answered 204, or 200 with an echo we do not need to read.
+        return {"saved": True, "etag": answer.headers["ETag"], "content": body}
+    # Saved, but changed on the way in: only a GET tells what the server holds now.
+    current = httpx.get(url)
+    current.raise_for_status()
+    return {"saved": True, "etag": current.headers.get("ETag"), "content": current.content}
+
+
+SOLUTIONS = {
+    "08.sync-one": sync_one,
+}
