@@ -287,7 +287,7 @@ def test_unknown_rule_id_raises() -> None:
 
 def test_204_content_shows_the_stray_bytes() -> None:
     found = detail(CASE["204 + CL 4 + null (fastapi#449)"], "204-content")
-    assert found == "4 bytes after the empty line that ends the 204: null"
+    assert found == "4 bytes after the empty line that ends the 204: b'null'"
 
 
 def test_a_false_content_length_with_nothing_after_it_is_one_finding_not_two() -> None:
@@ -342,7 +342,7 @@ def test_a_response_is_not_failed_because_the_next_one_was_left_over() -> None:
     piped = wire(status(NO_CONTENT) + answer, "PUT", request=two)
     assert ids(piped) == ()
     junk = wire(status(NO_CONTENT) + answer + b"junk", "PUT", request=two)
-    assert detail(junk, "204-content") == "4 bytes after the empty line that ends the 204: junk"
+    assert detail(junk, "204-content") == "4 bytes after the empty line that ends the 204: b'junk'"
 
 
 def test_204_content_length_zero_is_named_as_such() -> None:
@@ -363,7 +363,7 @@ def test_framing_field_evidence_is_the_header_line_as_sent() -> None:
 
 def test_stray_crlf_is_shown_visibly_on_one_line() -> None:
     found = detail(CASE["204 + TE chunked + last chunk (curl#3968)"], "204-content")
-    assert found == "5 bytes after the empty line that ends the 204: 0\\r\\n\\r\\n"
+    assert found == "5 bytes after the empty line that ends the 204: b'0\\r\\n\\r\\n'"
 
 
 def test_smuggled_response_is_called_out() -> None:
@@ -375,7 +375,7 @@ def test_smuggled_response_is_called_out() -> None:
 def test_long_stray_data_is_cut() -> None:
     exchange = wire(status(OK, NO_STORE, b"Content-Length: 0\r\n") + b"x" * 500)
     found = detail(exchange, "extra-bytes")
-    assert found.startswith("500 bytes after the end of the response (Content-Length: 0): xxx")
+    assert found.startswith("500 bytes after the end of the response (Content-Length: 0): b'xxx")
     assert found.endswith("... (500 bytes in all)")
     assert found.count("x") < 150
 
@@ -383,19 +383,19 @@ def test_long_stray_data_is_cut() -> None:
 def test_205_content_shows_the_body() -> None:
     assert (
         detail(CASE["205 + CL 4 + null"], "205-content")
-        == "4 bytes of content (Content-Length: 4): null"
+        == "4 bytes of content (Content-Length: 4): b'null'"
     )
 
 
 def test_extra_bytes_names_one_byte() -> None:
     assert detail(CASE["200 + one byte more than declared"], "extra-bytes") == (
-        "1 byte after the end of the response (Content-Length: 2): !"
+        "1 byte after the end of the response (Content-Length: 2): b'!'"
     )
 
 
 def test_no_response_shows_the_error_and_what_came() -> None:
     found = detail(CASE["no response"], "no-response")
-    assert found == "illegal status line: b'nope' (received 6 bytes: nope\\r\\n)"
+    assert found == "illegal status line: b'nope' (received 6 bytes: b'nope\\r\\n')"
 
 
 def test_no_response_without_an_error_message() -> None:
@@ -417,7 +417,8 @@ def test_put_validator_evidence() -> None:
 
 def test_empty_200_evidence_names_the_framing() -> None:
     assert (
-        detail(CASE["empty 200 to POST"], "empty-200") == "the content is empty (Content-Length: 0)"
+        detail(CASE["empty 200 to POST"], "empty-200").startswith(
+            "the content is empty (Content-Length: 0); nothing in the request asked for content")
     )
 
 
@@ -583,7 +584,7 @@ def test_table_layout() -> None:
         report.verdict(),
         "MUST 204-content (RFC 9110 §15.3.5, RFC 9112 §6.3)",
         "     " + rule("204-content").message,
-        "     evidence: 4 bytes after the empty line that ends the 204: null",
+        "     evidence: 4 bytes after the empty line that ends the 204: b'null'",
     ]
     assert lines[4] == "MUST 204-content-length (RFC 9110 §8.6)"
     assert lines[6].startswith("     evidence: Content-Length: 4 (a recipient")

@@ -29,7 +29,7 @@ from ._http import (
     reason_phrase,
     requests_in,
 )
-from ._wire import Exchange, build_request, exchange, visible
+from ._wire import Exchange, build_request, exchange
 
 __all__ = [
     "CHANGES",
@@ -332,10 +332,13 @@ class Report:
 
 
 def _show(data: bytes) -> str:
-    """Stray bytes on one line, with CR and LF made visible, cut to :data:`_SHOWN`."""
-    text = visible(data[:_SHOWN]).replace("\n", "")
+    """Bytes as a Python bytes literal on one line (``b'null'``), cut to :data:`_SHOWN`.
+
+    The literal form shows CR, LF and other odd bytes as escapes, and cannot be
+    mistaken for a word of the message: ``b'null'`` is four bytes, not "nothing".
+    """
     more = f" ... ({len(data)} bytes in all)" if len(data) > _SHOWN else ""
-    return text + more
+    return repr(bytes(data[:_SHOWN])) + more
 
 
 def _bytes_after(data: bytes, where: str) -> str:
@@ -344,8 +347,8 @@ def _bytes_after(data: bytes, where: str) -> str:
     if data.startswith(b"HTTP/"):
         status_line = data.split(b"\r\n", 1)[0][:60].decode("latin-1")
         detail += (
-            f" -- a whole second response ({status_line}) that a client may take "
-            "as the answer to its next request"
+            f" -- a whole second response ({status_line}): a client that takes it as the answer "
+            "to its next request breaks RFC 9112 §6.3"
         )
     return detail
 
@@ -546,8 +549,13 @@ def _empty_200(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, str]
         return  # the representation was asked for, and it is empty: 200 is exact
     detail = f"the content is empty ({response.framing})"
     if preference == "return=minimal":
-        detail += ("; the request asked for return=minimal, so the server ought to send 204 "
-                   "(RFC 9110 §15.3.1, RFC 7240 §4.2)")
+        detail += ("; the request asked for return=minimal, a preference for no content, so "
+                   "RFC 9110 §15.3.1 says the server ought to send 204 (RFC 7240 §4.2 calls 204 "
+                   "typical and also allows an empty 200)")
+    else:
+        detail += ("; nothing in the request asked for content, and a 204 would say 'nothing "
+                   "to send' in its status line (advice: RFC 9110 §15.3.1's 'ought to send a "
+                   "204' applies when the request indicates a preference for no content)")
     yield "empty-200", detail
 
 
