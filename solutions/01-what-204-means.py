@@ -6,7 +6,7 @@ NEIGHBOURS = {
     "autosave": 204,  # done, and the editor already shows what was stored
     "comment": 201,  # a new resource now exists, at a URL the server chose
     "transcode": 202,  # accepted, but the work is not done yet
-    "survey": 205,  # done; the form that sent it should be reset
+    "survey": 205,  # done; the form should go back to how it was served
     "echo": 200,  # done, and the client asked for the stored document back
 }
 

@@ -16,6 +16,7 @@ HTTPX_NEXT = {
 
 VIOLATIONS = {
     "B",  # 204 with Content-Length (RFC 9110 §8.6), even 0
+    # not C: a 304 to a conditional GET may carry the 200's Content-Length (RFC 9110 §8.6)
     "E",  # bytes after the empty line that ends a 204 (RFC 9110 §15.3.5)
     "H",  # 204 with Transfer-Encoding (RFC 9112 §6.1), and a stray last-chunk after it
     "I",  # content in a 205 (RFC 9110 §15.3.6)

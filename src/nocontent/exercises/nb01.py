@@ -16,7 +16,8 @@ SITUATIONS: dict[str, str] = {
                 "the stored text is exactly what the editor shows.",
     "comment": "A new comment was stored under a URL the server chose.",
     "transcode": "A video was accepted for transcoding, which will finish some time later.",
-    "survey": "A survey form was submitted; the form should be cleared for the next answer.",
+    "survey": "A survey form was submitted; the form should go back to how it was served, "
+              "ready for the next answer.",
     "echo": "A client replaced a document and asked to get the stored document back.",
 }
 """The situations of exercise 01.neighbours, by key (the notebook shows them as comments)."""
@@ -28,8 +29,8 @@ _PROMISES = {
     202: "202 Accepted says the processing has not been completed (RFC 9110 §15.3.3)",
     204: "204 No Content says it is done and there is nothing more to send "
          "(RFC 9110 §15.3.5)",
-    205: "205 Reset Content asks the client to reset the view that sent the request "
-         "(RFC 9110 §15.3.6)",
+    205: "205 Reset Content asks the client to reset the view that sent the request to "
+         "how it was served (RFC 9110 §15.3.6)",
 }
 
 
@@ -38,8 +39,8 @@ _PROMISES = {
     "Pick the status code for each situation",
     "Ask of each situation, in this order: is the work done yet (if not, 202)? Did it "
     "create a new resource (201)? Is there content the client wants back (200)? Should "
-    "the form that sent it be cleared (205)? If none of these, it is done with nothing "
-    "to send: 204.",
+    "the form that sent it go back to how it was served (205)? If none of these, it is "
+    "done with nothing to send: 204.",
     nudge="Look again at the table and the diagram in \"204 among its neighbours\".",
 )
 def _neighbours(answer: Any) -> list[str]:

@@ -11,7 +11,7 @@ from .._misbehave import KINDS
 from .._server import serve
 from . import exercise
 
-__all__ = ["OUTCOMES", "SUSPECTS"]
+__all__ = ["OUTCOMES", "REQUEST_FIELDS", "SUSPECTS"]
 
 
 # -- 04.httpx-next ------------------------------------------------------------------
@@ -89,6 +89,14 @@ SUSPECTS: dict[str, bytes] = {
 """Canned answers to a GET for exercise 04.violations, exactly as a handler writes them
 (the embedded server adds only Date and Server)."""
 
+REQUEST_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "C": (("If-None-Match", '"v7"'),),
+}
+"""The request fields of the GET a suspect answers, where there are any. C's 304 answers a
+conditional GET: RFC 9110 §15.4.5 defines 304 for "a conditional GET or HEAD request", and
+§8.6 allows its Content-Length "in a 304 (Not Modified) response to a conditional GET request"
+(with the length the 200 would have had; C's document has 40 bytes)."""
+
 
 def _as_response(raw: bytes) -> Response:
     head, _, body = raw.partition(b"\r\n\r\n")
@@ -108,7 +116,7 @@ def _violations() -> set[str]:
     found = set()
     for letter, raw in SUSPECTS.items():
         url = server.mount(f"/exercise/04/suspect/{letter}", _fixed(_as_response(raw)))
-        if not check(url, grace=0.1).passed:
+        if not check(url, headers=REQUEST_FIELDS.get(letter, ()), grace=0.1).passed:
             found.add(letter)
     return found
 
@@ -120,7 +128,8 @@ def _violations() -> set[str]:
     "Transfer-Encoding on a 204 (RFC 9112 §6.1); no bytes after the empty line that ends a "
     "204 (RFC 9110 §15.3.5) or a 304 (RFC 9110 §15.4.5); no content in a 205 (RFC 9110 "
     "§15.3.6), which is framed like any response, so Content-Length: 0 is right there. A 304 "
-    "may carry the Content-Length of the 200 (RFC 9110 §8.6); Content-Type breaks nothing.",
+    "to a conditional GET may carry the Content-Length the 200 would have (RFC 9110 §8.6); "
+    "Content-Type breaks nothing.",
     nudge="Look again at which fields the checker reported for each /misbehave/ kind.",
 )
 def _violations_judge(answer: Any) -> list[str]:

@@ -80,8 +80,8 @@ def _save(save: Any) -> list[str]:
 
 # -- 06.retry -----------------------------------------------------------------------
 
-_LOST_AFTER = "lost after the server applied it"
-_LOST_BEFORE = "lost before it reached the server"
+_LOST_AFTER = "answer lost after the server applied it"
+_LOST_BEFORE = "request lost before it reached the server"
 
 
 def _lossy_client(loss: str, meanwhile: Callable[[], object] | None
@@ -147,7 +147,7 @@ def _retry(save: Any) -> list[str]:
     for loss, meanwhile, outcome in scenarios:
         etag = _put(url, b"the version you started from\n").response.header("ETag")
         mine = b"your edit\n"
-        where = f"answer {loss}" + (", then another editor saved" if meanwhile else "")
+        where = loss + (", then another editor saved" if meanwhile else "")
         client, seen = _lossy_client(loss, meanwhile)
         with client:
             try:
