@@ -68,23 +68,35 @@ def test_solution_passes(exercise_id: str) -> None:
     assert repr(result).startswith("Solved!")
 
 
+def flat(text: str) -> str:
+    """Text with its line breaks and runs of spaces made single spaces (a verdict wraps)."""
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
+def test_a_verdict_fits_a_laptop_screen(exercise_id: str) -> None:
+    check(exercise_id, ...)
+    verdict = repr(check(exercise_id, ...))  # the full hint: the longest verdict
+    assert all(len(line) <= 88 for line in verdict.splitlines() if " " in line.strip())
+
+
 @pytest.mark.parametrize("exercise_id", sorted(EXERCISES))
 def test_placeholder_gets_the_nudge_then_the_full_hint(exercise_id: str) -> None:
     found = EXERCISES[exercise_id]
     first = check(exercise_id, ...)
     assert not first.solved
-    assert f"Hint: {found.nudge} (Check again for the full hint.)" in repr(first)
-    assert found.hint not in repr(first)
+    assert flat(f"Hint: {found.nudge} (Check again for the full hint.)") in flat(repr(first))
+    assert flat(found.hint) not in flat(repr(first))
     for _ in range(2):  # the second try and every later one
         again = check(exercise_id, ...)
-        assert f"Hint: {found.hint}" in repr(again)
-        assert found.nudge not in repr(again)
+        assert flat(f"Hint: {found.hint}") in flat(repr(again))
+        assert flat(found.nudge) not in flat(repr(again))
 
 
 def test_hints_are_counted_per_exercise() -> None:
     first, second = sorted(EXERCISES)[:2]
     check(first, ...)
-    assert EXERCISES[second].nudge in repr(check(second, ...))
+    assert flat(EXERCISES[second].nudge) in flat(repr(check(second, ...)))
 
 
 def test_registration_without_a_nudge_gets_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -196,3 +208,15 @@ def test_a_corrupt_progress_file_is_reported_and_left_alone(fresh_kernel: Path) 
 def test_a_notebook_is_named_by_its_number() -> None:
     with pytest.raises(ValueError, match="by its number"):
         nocontent.progress("03-metadata")
+
+
+def test_stop_reuse_refuses_a_bare_max_age_zero() -> None:
+    # RFC 9111 §4.2.4: a disconnected cache may still serve a stale response, so
+    # max-age=0 alone does not forbid reuse unasked; no-cache or must-revalidate does.
+    solution = dict(SOLUTIONS["10.stop-reuse"])
+    checked_first = next(case for case in solution if case != "never stored")
+    solution[checked_first] = ("Cache-Control", "max-age=0")
+    refused = check("10.stop-reuse", solution)
+    assert not refused.solved and any("RFC 9111 §4.2.4" in p for p in refused.problems)
+    solution[checked_first] = ("Cache-Control", "max-age=0, must-revalidate")
+    assert check("10.stop-reuse", solution).solved

@@ -38,7 +38,17 @@ from nocontent.lab.clients import (
     verdict,
 )
 from nocontent.lab.clients import differences as client_differences
-from nocontent.lab.show import Pre, Table, compare, live, next_request, row, table
+from nocontent.lab.show import (
+    FRAMING_ONLY,
+    Pre,
+    Table,
+    compare,
+    live,
+    next_request,
+    protection,
+    row,
+    table,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "notebooks" / "data"
 CAPTURES = load_captures(DATA / "captures")
@@ -147,6 +157,18 @@ def test_what_notebook_12_says_each_framework_did() -> None:
     assert h11["closed"] and "close" not in head("starlette-uvicorn-h11", "mistake-content-length")
     assert "LocalProtocolError" in h11["notes"][0]
     assert case_of("starlette-uvicorn-httptools", "mistake-content-length")["leftover"] == "null"
+
+
+def test_the_protection_table_tells_a_bodyless_mistake_from_a_dropped_body() -> None:
+    fates = {(setup, case): text for setup, _, case, text in protection(CAPTURES).rows}
+    # Go's content-length handler writes no body: only its Content-Length: 0, which Go removed.
+    assert fates[("go-net-http", "content-length")] == "no body; Content-Length removed"
+    assert fates[("node-http", "mistake")] == "body dropped without a word"
+    assert fates[("python-http-server", "mistake")] == (
+        "body SENT after the header section; Content-Length: 4 sent as given")
+    for (setup, name), field in FRAMING_ONLY.items():  # bodyless as the handler's code shows
+        code = case_of(setup, name)["code"]
+        assert f'"{field}"' in code and "Write(" not in code and "write(" not in code
 
 
 def test_a_rack_lint_500_is_not_a_204() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import textwrap
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,14 +79,25 @@ class Result:
         return self.exercise.hint
 
     def __repr__(self) -> str:
+        """The verdict in lines of at most :data:`WIDTH` columns, wrapped between words."""
         title = f"{self.exercise.id}: {self.exercise.title}"
         if self.solved:
-            return f"Solved! {title}"
-        lines = [f"Not yet. {title}", *(f"  - {p}" for p in self.problems)]
-        lines.append(f"  Hint: {self.hint}")
+            return _wrap(f"Solved! {title}", "", "  ")
+        lines = [_wrap(f"Not yet. {title}", "", "  ")]
+        lines += [_wrap(problem, "  - ", "    ") for problem in self.problems]
+        lines.append(_wrap(f"Hint: {self.hint}", "  ", "    "))
         return "\n".join(lines)
 
     __str__ = __repr__
+
+
+WIDTH = 88
+"""Columns a verdict's lines fit in, so a notebook shows it whole on a laptop screen."""
+
+
+def _wrap(text: str, first: str, rest: str) -> str:
+    return "\n".join(textwrap.wrap(text, WIDTH, initial_indent=first, subsequent_indent=rest,
+                                   break_long_words=False, break_on_hyphens=False))
 
 
 EXERCISES: dict[str, Exercise] = {}

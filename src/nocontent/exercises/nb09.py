@@ -134,8 +134,8 @@ def _answered_from_store(path: str) -> bool:
     "without it, only a heuristically cacheable status (RFC 9110 §15.1) or one marked "
     "public may get a heuristic lifetime, and each cache picks its own heuristic: hishel's "
     "needs a Last-Modified",
-    nudge="Think of each route's fields: which give a lifetime, and which give a heuristic "
-          "something to work from?",
+    nudge="Think of each route's fields: which give a lifetime, and which give hishel's "
+          "heuristic something to work from?",
 )
 def _predict_reuse(answer: Any) -> list[str]:
     if not isinstance(answer, dict):

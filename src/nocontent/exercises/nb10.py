@@ -61,6 +61,21 @@ STOP_REUSE_CASES = ("never stored", "stored, but checked first")
 
 _CACHES = ((True, "a shared cache (a proxy's)"), (False, "a private cache (a browser's)"))
 
+_NEVER_STALE = frozenset({"no-cache", "must-revalidate"})
+"""Directives that forbid every cache to reuse a stored response unasked (RFC 9111 §4.2.4).
+
+Unqualified ``no-cache`` (§5.2.2.4) and ``must-revalidate`` (§5.2.2.2); a
+response that is merely stale, such as ``max-age=0``, may still be served by a
+cache that "is disconnected".
+"""
+
+
+def _forbids_stale(field: tuple[str, str]) -> bool:
+    """Whether ``field`` is a Cache-Control carrying one of :data:`_NEVER_STALE`."""
+    name, value = field
+    return (name.lower() == "cache-control"
+            and bool({part.strip().lower() for part in value.split(",")} & _NEVER_STALE))
+
 
 def _pair_problem(case: str, pair: Any) -> str | None:
     if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
@@ -109,7 +124,9 @@ def _through_caches(field: tuple[str, str]) -> list[tuple[str, bool, int]]:
     'answer {"never stored": (name, value), "stored, but checked first": (name, value)}. '
     "RFC 9111 §5.2.2 lists the response directives of Cache-Control: no-store forbids storing "
     "(§5.2.2.5); no-cache lets a cache store the response but not reuse it without asking the "
-    "server (§5.2.2.4). private is not enough: a private cache may still store and reuse it",
+    "server (§5.2.2.4). private is not enough: a private cache may still store and reuse it. "
+    "Nor is max-age=0 alone: a stale response may still be served by a cache that is "
+    "disconnected (§4.2.4)",
     nudge="The section above compared two directives of Cache-Control: one for each case.",
 )
 def _stop_reuse(answer: Any) -> list[str]:
@@ -122,6 +139,7 @@ def _stop_reuse(answer: Any) -> list[str]:
         return problems
     for case in STOP_REUSE_CASES:
         name, value = answer[case]
+        measured = len(problems)
         for kind, stored, reached in _through_caches((name, value)):
             if reached < 2:
                 problems.append(f"{case!r}: with {name}: {value}, {kind} answered the second GET "
@@ -132,6 +150,13 @@ def _stop_reuse(answer: Any) -> list[str]:
             elif case != "never stored" and not stored:
                 problems.append(f"{case!r}: with {name}: {value}, {kind} did not store the 204 "
                                 "at all")
+        if case != "never stored" and len(problems) == measured and not _forbids_stale(
+                (name, value)):
+            problems.append(f"{case!r}: with {name}: {value}, hishel asked the server, but no "
+                            "directive forbids reuse unasked: a cache \"MUST NOT generate a stale "
+                            "response unless it is disconnected or doing so is explicitly "
+                            "permitted by the client or origin server\" (RFC 9111 §4.2.4), so a "
+                            "disconnected cache may still reuse it")
     return problems
 
 

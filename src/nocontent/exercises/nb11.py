@@ -39,7 +39,7 @@ PREFLIGHT = (
     ("Access-Control-Request-Method", "PUT"),
     ("Access-Control-Request-Headers", ",".join(unsafe_request_header_names(WANTED))),
 )
-"""The preflight a browser sends for that PUT (Fetch: names lower-cased, sorted, joined by ",")."""
+"""The preflight for that PUT (Fetch: the CORS-unsafe names, lower-cased, sorted, joined by ",")."""
 
 _GRACE = 0.1
 """Seconds the checker keeps listening after a reply, for stray bytes (a mounted handler's
@@ -90,7 +90,7 @@ def _framed(report: Report) -> bool:
     "answer the preflight for legacy browsers: 200 with Content-Length: 0, breaking no rule",
     "Keep the Access-Control-Allow-* fields, but answer status 200: Content-Length: 0 is "
     "forbidden only on 1xx and 204 (RFC 9110 §8.6), and on a 200 it is the length that ends "
-    "the response. A browser accepts any ok status, 200 to 299, for a preflight.",
+    "the response. The Fetch standard accepts any ok status, 200 to 299, for a preflight.",
     nudge="Look at the saga above: which ok status may carry Content-Length: 0?",
 )
 def _legacy_preflight(answer: Any) -> list[str]:

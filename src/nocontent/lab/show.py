@@ -21,6 +21,7 @@ from .clients import load_clients, run_clients
 
 __all__ = [
     "BODY_SHOWN",
+    "FRAMING_ONLY",
     "SHORT",
     "Pre",
     "Table",
@@ -221,11 +222,22 @@ def _framing(case: dict[str, Any]) -> str:
     return ", ".join(fields)
 
 
-def fate(case: dict[str, Any]) -> str:
-    """What the framework did with the body of a mistaken 204, in a few words."""
+FRAMING_ONLY: dict[tuple[str, str], str] = {("go-net-http", "content-length"): "Content-Length"}
+"""Mistakes whose handler writes no body, only a framing field: (setup, case) -> its name."""
+
+
+def fate(case: dict[str, Any], *, framing_only: str | None = None) -> str:
+    """What the framework did with the body of a mistaken 204, in a few words.
+
+    ``framing_only`` names the framing field of a mistake that has no body
+    (:data:`FRAMING_ONLY`): its fate is that field's, sent or removed.
+    """
     found = exchange_of(case)
     if found.status != 204:
         return f"turned into a {found.status} error page"
+    framing = _framing(case)
+    if framing_only is not None and not found.leftover:
+        return "no body; " + (f"{framing} sent as given" if framing else f"{framing_only} removed")
     refused = any(word in note for note in case["notes"] for word in _REFUSALS)
     if found.leftover:
         what = "body SENT after the header section"
@@ -235,13 +247,13 @@ def fate(case: dict[str, Any]) -> str:
         what = "body refused with an error for the handler"
     else:
         what = "body dropped without a word"
-    framing = _framing(case)
     return what + (f"; {framing} sent as given" if framing else "")
 
 
 def protection(captures: Captures) -> Table:
     """Every mistake: the setup, its version, the case, and what became of the body."""
-    rows = [(name, data["version"], case["case"], fate(case))
+    rows = [(name, data["version"], case["case"],
+             fate(case, framing_only=FRAMING_ONLY.get((name, case["case"]))))
             for name, data in captures.items() for case in data["cases"] if case["mistake"]]
     return _table(("setup", "version", "mistake", "what became of the body"), rows)
 
