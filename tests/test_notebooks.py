@@ -362,6 +362,15 @@ def test_words_leave_out_code_html_and_link_targets() -> None:
     assert course.prose_words(text) == 6  # A, *204*, has, here, Why, done
 
 
+def test_the_coarse_count_keeps_link_targets_and_splits_on_hyphens() -> None:
+    text = ("## Title\nSee [RFC 9110](https://www.rfc-editor.org/rfc/rfc9110) and `code`.\n"
+            "If-None-Match <b>bold</b>\n")
+    # Title, See, [RFC, 9110](https://www.rfc, editor.org/rfc/rfc9110), and, ., If, None,
+    # Match, bold: the link target counts, a hyphen splits, code and tags do not count.
+    assert course.markdown_tokens(text) == 11
+    assert course.prose_words(text) < course.markdown_tokens(text)
+
+
 def test_sections_are_counted_outside_code_blocks() -> None:
     text = "# Title\nopening\n## One\ntext\n```\n## not a heading\n```\n## Two ##\n"
     found = course.sections(text)
@@ -393,7 +402,7 @@ def test_stats_leave_questions_and_glossary_out_of_the_teaching_prose(tmp_path: 
     # Title, In, this, notebook, you, will, read. + Recap, Read.
     assert (found.notebook, found.prose, found.sections, found.code, found.exercises,
             found.questions) == ("01-made-up", 9, 0, 2, 1, 2)
-    assert found.markdown == 9 + course.prose_words(QUESTIONS) + 4
+    assert found.markdown == course.markdown_tokens(course.markdown(notebook))
     assert found.minutes == pytest.approx(9 / 180 + 2 * 0.5 + 3 + 2 * 0.5)
     assert set(course.over_limits(found)) == {"questions"}
 
