@@ -213,10 +213,10 @@ def test_a_notebook_is_named_by_its_number() -> None:
 def test_stop_reuse_refuses_a_bare_max_age_zero() -> None:
     # RFC 9111 §4.2.4: a disconnected cache may still serve a stale response, so
     # max-age=0 alone does not forbid reuse unasked; no-cache or must-revalidate does.
-    solution = dict(SOLUTIONS["10.stop-reuse"])
+    solution = dict(SOLUTIONS["11.stop-reuse"])
     checked_first = next(case for case in solution if case != "never stored")
     solution[checked_first] = ("Cache-Control", "max-age=0")
-    refused = check("10.stop-reuse", solution)
+    refused = check("11.stop-reuse", solution)
     assert not refused.solved and any("RFC 9111 §4.2.4" in p for p in refused.problems)
     solution[checked_first] = ("Cache-Control", "max-age=0, must-revalidate")
-    assert check("10.stop-reuse", solution).solved
+    assert check("11.stop-reuse", solution).solved

@@ -110,7 +110,7 @@ def test_capture_parses(framework: str, name: str) -> None:
 
 @pytest.mark.parametrize(("framework", "name"), SAVED_CASES)
 def test_checker_verdict_is_the_one_the_course_states(framework: str, name: str) -> None:
-    # The expectations live in nocontent.lab.capture.FRAMEWORKS; notebook 12 prints them.
+    # The expectations live in nocontent.lab.capture.FRAMEWORKS; notebook 13 prints them.
     case = case_of(framework, name)
     report = report_of(case)
     assert report.rule_ids == expected(framework, name)
@@ -118,7 +118,7 @@ def test_checker_verdict_is_the_one_the_course_states(framework: str, name: str)
 
 
 def test_what_the_notebook_says_about_stray_bytes() -> None:
-    # Only these captures leave bytes on the connection after the 204 (notebook 12, 12.which-sent).
+    # Only these captures leave bytes on the connection after the 204 (notebook 13, 13.which-sent).
     stray = {(f, n): case_of(f, n)["leftover"] for f, n in SAVED_CASES if case_of(f, n)["leftover"]}
     assert stray == {
         ("symfony", "mistake-unprepared"): "{}",
@@ -241,7 +241,7 @@ def test_matrix_row_parses(row: dict[str, Any]) -> None:
 
 
 def test_matrix_claims() -> None:
-    """What notebook 13 says about the matrix, cell by cell."""
+    """What notebook 14 says about the matrix, cell by cell."""
     cells = {(r["client"], r["case"]): r["verdict"] for r in MATRIX["rows"]}
     assert all(cells[(c.name, "clean")] == "ok" for c in CLIENTS)
     assert all(cells[(c.name, "content-length-zero")] == "ok" for c in CLIENTS)

@@ -115,7 +115,7 @@ def _try_04(notebook) -> None:
     builder.get_by_text(re.compile(r"not-a-response|came before the request")).first.wait_for()
 
 
-def _try_06(notebook) -> None:
+def _try_07(notebook) -> None:
     # "press Send: 412, and the verdict names the failed precondition. Click the If-Match
     # preset ... and Send: 204"
     builder = notebook.locator(".nc-builder").first
@@ -127,14 +127,14 @@ def _try_06(notebook) -> None:
     _verdict(builder, r"204 No Content to PUT")
 
 
-def _try_08(notebook) -> None:
+def _try_09(notebook) -> None:
     # "press Send: a 204 with an ETag, then the GET's 200 with the document"
     builder = notebook.locator(".nc-builder").first
     _send(builder)
     _verdict(builder, r"204 No Content to PUT")
 
 
-def _try_09(notebook) -> None:
+def _try_10(notebook) -> None:
     # "slide request time after Date to 2d: stale"
     calculator = notebook.locator(".nc-freshness").first
     slider = calculator.locator(".nc-fresh-request")
@@ -151,7 +151,7 @@ def _try_09(notebook) -> None:
     result.get_by_text(re.compile(r"stale")).first.wait_for()
 
 
-def _try_10(notebook) -> None:
+def _try_11(notebook) -> None:
     # "press Send: 304, no content."
     builder = notebook.locator(".nc-builder").first
     _send(builder)
@@ -159,8 +159,8 @@ def _try_10(notebook) -> None:
 
 
 TRY_IT: dict[str, Callable[[object], None]] = {
-    "00": _try_00, "02": _try_02, "03": _try_03, "04": _try_04, "06": _try_06, "08": _try_08,
-    "09": _try_09, "10": _try_10,
+    "00": _try_00, "02": _try_02, "03": _try_03, "04": _try_04, "07": _try_07, "09": _try_09,
+    "10": _try_10, "11": _try_11,
 }
 
 

@@ -1,14 +1,14 @@
 """Exercises: each checks a learner's answer and says what is still wrong.
 
 A notebook cell ships with a placeholder answer and ends with
-``check("05.heuristic-lifetime", answer)``; until the answer is right the cell
+``check("06.heuristic-lifetime", answer)``; until the answer is right the cell
 prints what is missing and a hint. Hints come in two tiers: the first failed
 check of an exercise shows its *nudge* (where to look), every later failed
 check in the same kernel shows its full *hint*. A solved exercise is recorded
 in the learner's progress file (:mod:`nocontent._progress`).
 
 Each notebook's exercises live in a module of this package named after it
-(``nb05.py``), registered with :func:`exercise`; worked solutions live apart,
+(``nb06.py``), registered with :func:`exercise`; worked solutions live apart,
 in the repository's ``solutions/`` folder, and a test proves that every
 solution passes.
 """

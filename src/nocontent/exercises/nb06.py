@@ -1,237 +1,261 @@
-"""Exercises of notebook 06, *Two editors, one document: conditional writes*.
+"""Exercises of notebook 06, *Metadata after the action*, and the store they share.
 
-Every judge works live on the shared embedded server, on documents named
-after the exercise: it calls the learner's code, changes the document
-behind its back where the exercise says so, and looks at what the server
-stored or answered (RFC 9110 §9.2.2, §13.1.1, §13.1.2).
+:func:`json_store` is a one-document store that tidies the JSON it is sent,
+so what it stores can differ from what arrived. The notebook mounts it with
+two ways of answering a PUT; ``06.validator-or-not`` mounts it with the
+learner's. ``06.trust-the-etag`` asks which of six live answers let a
+client keep the bytes it sent as the current representation (RFC 9110
+§9.3.4, §15.3.5; RFC 5789 §2.1).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+import threading
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from email.utils import formatdate
 from typing import Any
 
+from .._http import Request, Response
 from .._server import serve
 from .._store import etag_for
 from .._wire import Exchange, exchange
 from . import exercise
 
-__all__ = ["CONFLICT"]
+__all__ = ["Case", "json_store", "tidy", "trust_cases"]
 
-CONFLICT = "conflict"
-"""What a save returns when the server answers 412 Precondition Failed."""
+Reply = Callable[[bytes, bytes], Response]
+"""How a store answers a PUT: ``reply(sent, stored)`` after storing ``stored``."""
 
+_JSON = ("Content-Type", "application/json")
 _TEXT = ("Content-Type", "text/plain; charset=utf-8")
 
 
-def _put(url: str, body: bytes, headers: Sequence[tuple[str, str]] = ()) -> Exchange:
-    return exchange(url, "PUT", [_TEXT, *headers], body, grace=0)
+def tidy(body: bytes) -> bytes:
+    """JSON pretty-printed with sorted keys; bytes that are not JSON, unchanged."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return body
+    return json.dumps(parsed, indent=2, sort_keys=True, ensure_ascii=False).encode() + b"\n"
 
 
-def _as_pair(value: Any) -> tuple[str, str] | None:
-    if (isinstance(value, (tuple, list)) and len(value) == 2
-            and all(isinstance(part, str) for part in value)):
-        return value[0], value[1]
-    return None
+def json_store(reply: Reply, start: bytes = b'{\n  "theme": "light"\n}\n'
+               ) -> Callable[[Request], Response]:
+    """A handler for one document that stores :func:`tidy` of what a PUT sends.
 
-
-# -- 06.save ------------------------------------------------------------------------
-
-
-@exercise(
-    "06.save",
-    "Write save(url, body, etag): a PUT that replaces only the version you edited",
-    "Send If-Match with the ETag you were given. A 204 carries the ETag of what is now "
-    "stored: return it. A 412 means someone else saved first: return \"conflict\".",
-    nudge="Look again at how Bob's second save was refused above.",
-)
-def _save(save: Any) -> list[str]:
-    if not callable(save):
-        return ["the answer should be a function save(url, body, etag)"]
-    server = serve()
-    name = "exercise-06-save"
-    url = f"{server.url}/docs/{name}"
-    problems = []
-
-    first = _put(url, b"version 1\n")
-    etag = first.response.header("ETag") if first.response else None
-    mine = b"version 2: caf\xc3\xa9\r\n\x00\xff and three trailing spaces   "
-    result = save(url, mine, etag)
-    stored = server.app.store.get(name)
-    if stored is None or stored.body != mine:
-        problems.append("after save(url, body, etag) with the current ETag, the server does not "
-                        "hold exactly the bytes of body: send them unchanged as the PUT content")
-    elif result != stored.etag:
-        problems.append(f"save() returned {result!r}; return the ETag of the server's 204, "
-                        f"which here was {stored.etag}")
-
-    other = b"a change another editor saved meanwhile\n"
-    _put(url, other)
-    outcome = save(url, b"version 3\n", etag_for(mine))  # that tag is stale now
-    stored = server.app.store.get(name)
-    if stored is None or stored.body != other:
-        problems.append("save() with a stale ETag replaced another editor's change (a lost "
-                        "update): the PUT must carry If-Match with the ETag you were given")
-    if outcome != CONFLICT:
-        problems.append(f"when the server answers 412, save() should return {CONFLICT!r}; "
-                        f"it returned {outcome!r:.60}")
-    return problems
-
-
-# -- 06.retry -----------------------------------------------------------------------
-
-_LOST_AFTER = "answer lost after the server applied it"
-_LOST_BEFORE = "request lost before it reached the server"
-
-
-def _lossy_client(loss: str, meanwhile: Callable[[], object] | None
-                  ) -> tuple[Any, list[tuple[str, str | None]]]:
-    """An httpx client whose first request is lost as ``loss`` says; later ones go through.
-
-    ``_LOST_AFTER``: the request reaches the server and is applied, then
-    ``meanwhile()`` runs (another editor, say) and the client gets
-    httpx.ReadError instead of the answer. ``_LOST_BEFORE``: the client gets
-    httpx.ConnectError and nothing is sent. Returns the client, and the
-    list it fills with the (method, If-Match) of every request it is asked to send.
+    PUT stores the tidy bytes and answers ``reply(sent, stored)``; a PUT
+    whose If-Match is not the stored bytes' tag gets 412 and changes
+    nothing. GET returns the stored bytes with their ETag.
     """
-    import httpx  # the structured view; imported here so the package itself needs nothing
+    state = {"body": start}
+    lock = threading.Lock()
 
-    class Lossy(httpx.BaseTransport):
-        def __init__(self) -> None:
-            self.inner = httpx.HTTPTransport()
-            self.seen: list[tuple[str, str | None]] = []
+    def handler(request: Request) -> Response:
+        with lock:
+            current = state["body"]
+            if request.method != "PUT":
+                return Response(status=200, body=current, headers=(
+                    _JSON, ("ETag", etag_for(current)), ("Content-Length", str(len(current)))))
+            if request.header("If-Match") not in (None, etag_for(current)):
+                return Response(status=412, headers=(("Content-Length", "0"),))
+            state["body"] = stored = tidy(request.body)
+        return reply(request.body, stored)
 
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            self.seen.append((request.method, request.headers.get("If-Match")))
-            if len(self.seen) > 1:
-                return self.inner.handle_request(request)
-            if loss == _LOST_BEFORE:
-                raise httpx.ConnectError("the connection failed (simulated)", request=request)
-            response = self.inner.handle_request(request)
-            response.read()
-            response.close()
-            if meanwhile is not None:
-                meanwhile()
-            raise httpx.ReadError("the connection closed before the answer arrived "
-                                  "(simulated)", request=request)
+    return handler
 
-        def close(self) -> None:
-            self.inner.close()
 
-    transport = Lossy()
-    return httpx.Client(transport=transport), transport.seen
+# -- 06.validator-or-not -------------------------------------------------------------
+
+_VALIDATORS = ("ETag", "Last-Modified")
+
+
+def _validators(exchanged: Exchange) -> list[str]:
+    response = exchanged.response
+    return [name for name in _VALIDATORS if response and response.header(name) is not None]
 
 
 @exercise(
-    "06.retry",
-    "Write save(client, url, body, etag): a conditional PUT that survives a lost answer",
-    "Catch httpx.TransportError around client.put(...) and send the very same PUT again, "
-    "If-Match included (RFC 9110 §9.2.2: PUT is idempotent). Then a 204 means your change "
-    "is stored (now, or already by the first try: §13.1.1), so return its ETag; a 412 means "
-    "another editor saved in between: return \"conflict\".",
-    nudge="Look again at what the server answered the retried PUT above, and why.",
+    "06.validator-or-not",
+    "Write reply(sent, stored): the answer to a PUT, with a validator only when it is true",
+    "Compare the two arguments. When stored == sent, answer 204 with "
+    "(\"ETag\", etag_for(stored)): the client may keep its bytes. When they differ, answer a "
+    "bare 204: RFC 9110 §9.3.4 forbids ETag and Last-Modified after a transformation.",
+    nudge="Reread the RFC 9110 §9.3.4 sentence quoted above: when may a validator be sent?",
 )
-def _retry(save: Any) -> list[str]:
-    if not callable(save):
-        return ["the answer should be a function save(client, url, body, etag)"]
+def _validator_or_not(reply: Any) -> list[str]:
+    if not callable(reply):
+        return ["the answer should be a function reply(sent, stored) that returns a Response"]
+    sample = reply(b"x", b"x")
+    if not isinstance(sample, Response):
+        return [f"reply() returned {type(sample).__name__}; return a nocontent.Response"]
     server = serve()
-    name = "exercise-06-retry"
-    url = f"{server.url}/docs/{name}"
-    other = b"another editor's change, saved while the answer was lost\n"
-    scenarios = (
-        (_LOST_AFTER, None, "saved"),
-        (_LOST_BEFORE, None, "saved"),
-        (_LOST_AFTER, lambda: _put(url, other), "conflict"),
-    )
-    problems: list[str] = []
-    for loss, meanwhile, outcome in scenarios:
-        etag = _put(url, b"the version you started from\n").response.header("ETag")
-        mine = b"your edit\n"
-        where = loss + (", then another editor saved" if meanwhile else "")
-        client, seen = _lossy_client(loss, meanwhile)
-        with client:
-            try:
-                result = save(client, url, mine, etag)
-            except Exception as exc:  # the learner's code may let the loss through
-                problems.append(f"{where}: save() raised {type(exc).__name__} ({exc}); catch "
-                                "httpx.TransportError and send the same PUT again")
+    path = "/exercise/05-validator-or-not"
+    url = server.mount(path, json_store(reply))
+    compact = b'{"theme":"dark","autosave":true}'
+    sends = {
+        "compact JSON, which the store reformats": (compact, _JSON),
+        "JSON already in the store's tidy form": (tidy(compact), _JSON),
+        "plain text, stored as sent": (b"notes: tab\there, no newline at the end", _TEXT),
+    }
+    problems = []
+    try:
+        for what, (body, content_type) in sends.items():
+            put = exchange(url, "PUT", [content_type], body, grace=0)
+            got = exchange(url, grace=0).response
+            if put.status is None or not 200 <= put.status < 300:
+                problems.append(f"PUT of {what}: answered {put.status}; a successful PUT that "
+                                "replaces the document answers 204")
                 continue
-        puts = [tag for method, tag in seen if method == "PUT"]
-        stored = serve().app.store.get(name)
-        wrong = [tag for tag in puts if tag != etag]
-        if wrong:
-            problems.append(f"{where}: a PUT went out with If-Match {wrong[0]!r}, not the tag "
-                            f"you were given, {etag}; retry the very same request")
-        if len(puts) < 2:
-            problems.append(f"{where}: save() sent {len(puts)} PUT; after a lost answer, send it "
-                            "again")
-        if outcome == "saved":
-            if stored is None or stored.body != mine:
-                problems.append(f"{where}: the server does not hold your bytes afterwards")
-            elif result != stored.etag:
-                problems.append(f"{where}: save() returned {result!r:.60}; the retry's 204 "
-                                f"carried the ETag of your bytes, {stored.etag}: return it")
-        else:
-            if stored is None or stored.body != other:
-                problems.append(f"{where}: the other editor's change was overwritten (a lost "
-                                "update)")
-            if result != CONFLICT:
-                problems.append(f"{where}: save() should return {CONFLICT!r}; it returned "
-                                f"{result!r:.60}")
+            validators = _validators(put)
+            same = got is not None and got.body == body
+            if not same and validators:
+                problems.append(f"PUT of {what}: the 204 carries {' and '.join(validators)}, "
+                                "but the stored bytes differ from the sent ones (RFC 9110 "
+                                "§9.3.4): send no validator")
+            elif same and "ETag" not in validators:
+                problems.append(f"PUT of {what}: stored exactly as sent, yet no ETag: send "
+                                "etag_for(stored) so the client can keep its bytes")
+            elif same and got is not None and put.response.header("ETag") != got.header("ETag"):
+                problems.append(f"PUT of {what}: the 204's ETag {put.response.header('ETag')} "
+                                f"is not the tag a GET reports, {got.header('ETag')}")
+    finally:
+        server.unmount(path)
     return problems
 
 
-# -- 06.pick-precondition -----------------------------------------------------------
+# -- 06.trust-the-etag ---------------------------------------------------------------
 
-_CASES = {
-    # case: (expected status when absent, expected status when present)
-    "create only if absent": (201, 412),
-    "replace only if it exists": (412, 204),
+
+@dataclass(frozen=True, kw_only=True)
+class Case:
+    """One live request and its answer, for ``06.trust-the-etag``.
+
+    Attributes:
+        letter: the case's name in the exercise.
+        what: what the client sent, in words.
+        exchange: the request and the response, as exchanged.
+    """
+
+    letter: str
+    what: str
+    exchange: Exchange
+
+    @property
+    def keeps_its_bytes(self) -> bool:
+        """RFC 9110 §9.3.4: a 2xx to PUT with a validator means "stored as sent"."""
+        status = self.exchange.status or 0
+        return (self.exchange.method == "PUT" and 200 <= status < 300
+                and bool(_validators(self.exchange)))
+
+    def lines(self, width: int = 0) -> str:
+        """Two lines: the request (its description padded to ``width``), then the validators."""
+        response = self.exchange.response
+        status = f"{response.status} {response.reason}" if response else "no answer"
+        fields = [f"{name}: {response.header(name)}" for name in _VALIDATORS
+                  if response and response.header(name)]
+        return (f"{self.letter}  {self.what:<{width}} -> {status}\n"
+                f"   {' | '.join(fields) or '(no ETag, no Last-Modified)'}")
+
+    def __str__(self) -> str:
+        return self.lines()
+
+
+class Cases(list[Case]):
+    """The cases, printed one after another, aligned."""
+
+    def __str__(self) -> str:
+        width = max((len(case.what) for case in self), default=0)
+        return "\n".join(case.lines(width) for case in self)
+
+
+def _last_modified_if_unchanged(sent: bytes, stored: bytes) -> Response:
+    if stored != sent:
+        return Response(status=204)
+    return Response(status=204, headers=(("Last-Modified", formatdate(usegmt=True)),))
+
+
+def trust_cases() -> Cases:
+    """Six saves made live now, each on a document of its own; see ``06.trust-the-etag``."""
+    server = serve()
+    docs = server.url + "/docs/exercise-05-"
+    path = "/exercise/05-store"
+    store = server.mount(path, json_store(_last_modified_if_unchanged))
+    patch = ("Content-Type", "application/merge-patch+json")
+    for name, body, content_type in (("a", b"first draft\n", _TEXT),
+                                     ("c", b'{"theme": "light", "autosave": true}\n', _JSON),
+                                     ("e", b"to be deleted\n", _TEXT)):
+        exchange(docs + name, "PUT", [content_type], body, grace=0)
+    exchange(docs + "d", "DELETE", grace=0)
+    compact = b'{"theme":"dark"}'
+    runs = (
+        ("a", "PUT", docs + "a", _TEXT, b"second draft\n"),
+        ("b", "PUT", store, _JSON, compact),
+        ("c", "PATCH", docs + "c", patch, b'{"theme": "dark"}'),
+        ("d", "PUT", docs + "d", _TEXT, b"a new note\n"),
+        ("e", "DELETE", docs + "e", None, b""),
+        ("f", "PUT", store, _JSON, tidy(compact)),
+    )
+    cases = Cases()
+    try:
+        for letter, method, url, content_type, body in runs:
+            target = url.removeprefix(server.url)
+            kind = {_TEXT: "text", _JSON: "JSON", patch: "a merge patch"}.get(content_type)
+            what = f"{method} {len(body)} bytes of {kind} to {target}" if body else \
+                f"{method} {target}"
+            headers = [content_type] if content_type else []
+            cases.append(Case(letter=letter, what=what,
+                              exchange=exchange(url, method, headers, body, grace=0)))
+    finally:
+        server.unmount(path)
+    return cases
+
+
+_WHY = {
+    "b": "no validator: the server may have transformed the bytes, so the client must GET "
+         "them to know the stored representation",
+    "c": "PATCH sends a change, not a representation: the ETag names bytes the server "
+         "computed, which the client has never seen",
+    "e": "after a DELETE there is no representation left to keep",
 }
+"""Why a client may not keep its bytes after these cases (the others: RFC 9110 §9.3.4)."""
+_NO_PROMISE = "no 2xx to PUT with a validator promises that the bytes were stored as sent"
 
 
-def _try_precondition(url: str, name: str, field: tuple[str, str]) -> tuple[int | None, ...]:
-    """PUT with ``field`` to an absent, then to a present document; statuses and outcomes."""
-    store = serve().app.store
-    exchange(url, "DELETE", grace=0)
-    absent = _put(url, b"written by the conditional PUT\n", [field]).status
-    created = store.get(name) is not None
-    _put(url, b"the existing document\n")
-    present = _put(url, b"written by the conditional PUT\n", [field]).status
-    current = store.get(name)
-    replaced = current is not None and current.body != b"the existing document\n"
-    return absent, int(created), present, int(replaced)
+def _letters(answer: Any) -> set[str] | None:
+    """The letters of an answer such as {"a", "b"}, ["a", "b"] or "a, b"."""
+    if isinstance(answer, str):
+        answer = [ch for ch in answer if ch.isalpha()]
+    if not isinstance(answer, Collection) or not all(isinstance(x, str) for x in answer):
+        return None
+    return {letter.strip().lower() for letter in answer}
 
 
 @exercise(
-    "06.pick-precondition",
-    "Pick the precondition field for 'create only if absent' and 'replace only if it exists'",
-    "Both use the wildcard *, which stands for any current representation. One precondition "
-    "field with * holds only when one exists, the other only when none does (RFC 9110 "
-    "§13.1.1, §13.1.2).",
-    nudge="Look again at the section just above: which field made the second create fail?",
+    "06.trust-the-etag",
+    "Which answers let the client keep the bytes it sent as the current representation?",
+    "Keep a letter when the request was a PUT, the answer a 2xx, and the answer carries a "
+    "validator (ETag or Last-Modified): RFC 9110 §9.3.4 allows one only when the content was "
+    "stored without any transformation. A PATCH sends a change, not the representation.",
+    nudge="Look at the method of each request and at the validator fields of each answer.",
 )
-def _pick(answer: Any) -> list[str]:
-    if not isinstance(answer, dict):
-        return ["the answer should be a dict from each situation to a pair "
-                "('Field-Name', 'value')"]
-    server = serve()
-    name = "exercise-06-precondition"
-    url = f"{server.url}/docs/{name}"
-    problems = []
-    for case, (want_absent, want_present) in _CASES.items():
-        field = _as_pair(answer.get(case))
-        if field is None:
-            problems.append(f"{case!r}: choose a field, as a pair such as ('If-Match', '\"tag\"')")
-            continue
-        absent, created, present, replaced = _try_precondition(url, name, field)
-        shown = f"{field[0]}: {field[1]}"
-        if absent != want_absent:
-            what = "created it" if created else "created nothing"
-            problems.append(f"{case!r}: with {shown}, a PUT to an absent document got {absent} "
-                            f"and {what}; it should get {want_absent}")
-        if present != want_present:
-            what = "replaced it" if replaced else "left it unchanged"
-            problems.append(f"{case!r}: with {shown}, a PUT to an existing document got "
-                            f"{present} and {what}; it should get {want_present}")
+def _trust(answer: Any) -> list[str]:
+    letters = _letters(answer)
+    if letters is None:
+        return ["the answer should be a set of letters, such as {\"a\", \"b\"}"]
+    if not letters:
+        return ["keep is empty: put in the letters of the answers you trust"]
+    cases = trust_cases()
+    known = {case.letter for case in cases}
+    problems = [f"{letter!r} is none of the cases {sorted(known)}"
+                for letter in sorted(letters - known)]
+    # Explain each letter the learner chose wrongly; only count the ones left out, so a
+    # first try does not print the answer.
+    problems += [f"{case.letter}: the client may not keep its bytes here; "
+                 f"{_WHY.get(case.letter, _NO_PROMISE)}"
+                 for case in cases if case.letter in letters and not case.keeps_its_bytes]
+    missing = [case for case in cases if case.keeps_its_bytes and case.letter not in letters]
+    if missing:
+        problems.append(f"{len(missing)} more of the answers let the client keep its bytes")
     return problems

@@ -1,152 +1,183 @@
-"""Exercises of notebook 09, "Caching a 204: heuristic freshness".
+"""Exercises of notebook 09, *Automated transfer*.
 
-``09.heuristic-lifetime`` checks the arithmetic of the heuristic RFC 9111
-§4.2.2 suggests. ``09.predict-reuse`` asks a real RFC 9111 cache, hishel in
-RFC mode with storage in memory, so it judges predictions against what a
-cache did, not against the wording of an answer.
+The judge mounts three small save endpoints on the shared embedded server,
+one per way a server may answer ``Prefer: return=minimal`` (RFC 7240 §4.2:
+"The determination of what constitutes an appropriate minimal response is
+solely at the discretion of the server"), and runs the learner's
+``sync_one`` against each, then against a stale entity tag.
 """
 
 from __future__ import annotations
 
-import math
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from email.utils import formatdate
+import json
+from collections.abc import Callable
 from typing import Any
 
+from .._http import Request, Response
 from .._server import serve
+from .._store import etag_for
 from . import exercise
 
-__all__ = ["PREDICTED_PATHS", "memory_cache", "second_get"]
+__all__: list[str] = []
 
-_DAY = 24 * 3600
-_BASE = 1_795_000_000
-"""A fixed instant (in November 2026) the lifetime cases are dated from."""
-
-# -- 09.heuristic-lifetime -------------------------------------------------------------
-
-# (seconds Last-Modified lies before Date, or None for no Last-Modified; expected; what)
-_LIFETIME_CASES: tuple[tuple[int | None, float | None, str], ...] = (
-    (10 * _DAY, 86_400, "Last-Modified 10 days before Date"),
-    (_DAY, 8_640, "Last-Modified 1 day before Date"),
-    (30 * 60, 180, "Last-Modified 30 minutes before Date"),
-    (0, 0, "Last-Modified equal to Date"),
-    (-3600, 0, "Last-Modified 1 hour after Date (a clock problem)"),
-    (None, None, "no Last-Modified at all (last_modified is None)"),
-)
+KEEP, TIDY, ECHO = "keep", "tidy", "echo"
+MOUNTS = {mode: f"/exercise/08-{mode}" for mode in (KEEP, TIDY, ECHO)}
+"""Where each endpoint is mounted while the judge runs."""
+FIRST = b'{"title": "Shopping", "items": ["bread"]}'
+SECOND = b'{"title": "Shopping", "items": ["bread", "coffee"]}'
+THIRD = b'{"title": "Shopping", "items": ["tea"]}'
 
 
-@exercise(
-    "09.heuristic-lifetime",
-    "write heuristic_lifetime(date, last_modified): the RFC's suggested heuristic, in seconds",
-    "parse both HTTP dates with email.utils.parsedate_to_datetime and return 10% of the "
-    "seconds from Last-Modified to Date, or 0 when that interval is not positive; with "
-    "last_modified None the suggested heuristic has nothing to measure, so return None "
-    "(not 0, which would decide 'stale at once': RFC 9111 §4.2.2 leaves that to each cache)",
-    nudge="The fraction, and what it is a fraction of, are in the RFC 9111 §4.2.2 quote above.",
-)
-def _heuristic_lifetime(answer: Any) -> list[str]:
-    if not callable(answer):
-        return ["answer with the function heuristic_lifetime itself (no parentheses)"]
+def _tidy(body: bytes) -> bytes:
+    """What the tidying endpoint stores: the JSON re-indented, keys sorted."""
+    return json.dumps(json.loads(body), indent=2, sort_keys=True).encode() + b"\n"
+
+
+def _text(status: int, message: str) -> Response:
+    body = f"{message}\n".encode()
+    return Response(status=status, headers=(("Content-Type", "text/plain; charset=utf-8"),
+                                            ("Content-Length", str(len(body)))), body=body)
+
+
+class _Endpoint:
+    """One document behind a save endpoint that answers a PUT in its own way.
+
+    ``keep`` stores the bytes as sent and honours ``return=minimal`` (204 with
+    the ETag); ``tidy`` stores a reformatted copy, so it sends no validator
+    (RFC 9110 §9.3.4) and the client must GET; ``echo`` ignores the
+    preference and answers 200 with the stored bytes and their ETag. Every
+    mode honours If-Match with a strong comparison, and GET returns the
+    document. Mounted handlers are sent as written: lengths are set here.
+    """
+
+    def __init__(self, mode: str, body: bytes) -> None:
+        self.mode = mode
+        self.body = body
+        self.requests: list[Request] = []
+
+    def __call__(self, request: Request) -> Response:
+        self.requests.append(request)
+        etag = etag_for(self.body)
+        if request.method == "GET":
+            return Response(status=200, headers=(
+                ("Content-Type", "application/json"), ("ETag", etag),
+                ("Content-Length", str(len(self.body)))), body=self.body)
+        if request.method != "PUT":
+            return _text(405, "405 Method Not Allowed: GET or PUT")
+        wanted = request.header("if-match")
+        if wanted is not None and wanted.strip() != etag:
+            return _text(412, f"412 Precondition Failed: If-Match {wanted} is not the current "
+                         f"ETag {etag}; nothing was written")
+        self.body = _tidy(request.body) if self.mode == TIDY else request.body
+        applied = (("Preference-Applied", "return=minimal"),)
+        if self.mode == KEEP:
+            return Response(status=204, headers=(("ETag", etag_for(self.body)), *applied))
+        if self.mode == TIDY:
+            return Response(status=204, headers=applied)
+        return Response(status=200, headers=(
+            ("Content-Type", "application/json"), ("ETag", etag_for(self.body)),
+            ("Content-Length", str(len(self.body)))), body=self.body)
+
+
+def _sent_problems(case: str, endpoint: _Endpoint, body: bytes, etag: str,
+                   gets: tuple[int, int]) -> list[str]:
+    """What is wrong with the requests ``sync_one`` sent in one case.
+
+    ``gets`` is the fewest and the most GET requests the case calls for.
+    """
+    puts = [r for r in endpoint.requests if r.method == "PUT"]
+    sent_gets = sum(r.method == "GET" for r in endpoint.requests)
+    if len(puts) != 1:
+        return [f"{case}: sync_one sent {len(puts)} PUT requests; it should send one"]
+    put = puts[0]
     problems = []
-    date = formatdate(_BASE, usegmt=True)
-    for before, expected, what in _LIFETIME_CASES:
-        last_modified = None if before is None else formatdate(_BASE - before, usegmt=True)
-        got = answer(date, last_modified)
-        if expected is None:
-            if got is not None:
-                problems.append(f"{what}: you returned {got!r}; return None, because the "
-                                "suggested heuristic has nothing to measure")
-        elif isinstance(got, bool) or not isinstance(got, (int, float)) or math.isnan(got):
-            problems.append(f"{what}: you returned {got!r}; return a number of seconds")
-        elif abs(got - expected) > 1:
-            problems.append(f"{what}: you returned {got!r}; expected {expected} seconds")
+    if put.body != body:
+        problems.append(f"{case}: the PUT carried {put.body!r}, not the body to sync")
+    if put.header("if-match") != etag:
+        problems.append(f"{case}: the PUT had If-Match {put.header('if-match')!r}; send the "
+                        f"ETag you were given, {etag!r}, so no one else's change is overwritten")
+    if "return=minimal" not in (put.header("prefer") or "").replace(" ", "").lower():
+        problems.append(f"{case}: the PUT did not ask for Prefer: return=minimal")
+    fewest, most = gets
+    if most == 0 and sent_gets:
+        problems.append(f"{case}: sync_one sent a GET it did not need: an ETag on the answer "
+                        "to a PUT says the server stored your bytes as sent (RFC 9110 §9.3.4)")
+    elif sent_gets > most:
+        problems.append(f"{case}: sync_one sent {sent_gets} GET requests; one is enough")
+    if sent_gets < fewest:
+        problems.append(f"{case}: the 204 had no ETag, so you cannot know whether the server "
+                        "stored your bytes as sent; GET the document to learn what it holds and "
+                        "its ETag")
     return problems
 
 
-# -- a real cache ----------------------------------------------------------------------
+def _shown(value: Any) -> str:
+    """A value for a message: long bytes cut short, with their length."""
+    if isinstance(value, bytes) and len(value) > 24:
+        return f"{value[:20]!r}... ({len(value)} bytes)"
+    return repr(value)
 
 
-@contextmanager
-def memory_cache(*, shared: bool = True) -> Iterator[Any]:
-    """An httpx client behind hishel's RFC 9111 cache, stored in memory only.
-
-    ``shared`` makes it a shared cache (a proxy's) or a private one (a
-    browser's). Nothing is written to disk, and no proxy from the environment
-    is used, so requests to the course's server stay on loopback.
-    """
-    import hishel
-    from hishel.httpx import CacheClient
-
-    storage = hishel.SqliteStorage(connection=sqlite3.connect(":memory:",
-                                                              check_same_thread=False))
-    client = CacheClient(storage=storage, rfc=hishel.CacheOptions(shared=shared),
-                         trust_env=False)
-    try:
-        yield client
-    finally:
-        client.close()
-
-
-def second_get(url: str, *, shared: bool = True) -> tuple[Any, Any]:
-    """GET ``url`` twice through a new, empty cache; return both responses.
-
-    Each one's ``extensions["caching"]`` says what the cache did: whether it
-    stored the response, and whether it answered from its store.
-    """
-    with memory_cache(shared=shared) as client:
-        first = client.get(url)
-        return first, client.get(url)
-
-
-# -- 09.predict-reuse ------------------------------------------------------------------
-
-PREDICTED_PATHS = ("/cache/max-age/60", "/cache/max-age/0", "/status/205", "/status/204")
-"""The routes whose second GET the learner predicts."""
-
-_WHY = {
-    "/cache/max-age/60": "max-age=60 makes it fresh for a minute, and an explicit lifetime "
-                         "rules out any heuristic (RFC 9111 §4.2.1, §4.2.2)",
-    "/cache/max-age/0": "max-age=0 is an explicit lifetime of zero: stale at once, so the "
-                        "cache asks the server before reusing it (RFC 9111 §4.2.4)",
-    "/status/205": "205 is not heuristically cacheable (RFC 9110 §15.1) and nothing in the "
-                   "response allows storing it (RFC 9111 §3), so hishel did not store it",
-    "/status/204": "hishel stored it (204 is heuristically cacheable), but it has no "
-                   "Last-Modified and hishel's heuristic needs one, so the copy was stale at "
-                   "once; the RFC would let a cache use another heuristic (RFC 9111 §4.2.2): "
-                   "this is hishel's choice",
-}
-
-
-def _answered_from_store(path: str) -> bool:
-    """Whether hishel, as a shared cache, answers a second GET of ``path`` from its store."""
-    _, second = second_get(serve().url + path)
-    caching = second.extensions["caching"]
-    # A revalidated answer came from the server (a 304 or a new response).
-    return bool(caching["from_cache"]) and not caching["revalidated"]
+def _result_problems(case: str, result: Any, want: dict[str, Any]) -> list[str]:
+    if not isinstance(result, dict):
+        return [f"{case}: sync_one should return a dict with saved, etag and content; "
+                f"it returned {type(result).__name__}"]
+    return [f"{case}: {key} is {_shown(result.get(key))}, it should be {_shown(value)}"
+            for key, value in want.items() if result.get(key) != value]
 
 
 @exercise(
-    "09.predict-reuse",
-    "predict, for each route, whether hishel's RFC 9111 cache answers the second GET itself",
-    "explicit freshness (max-age) comes first, and zero seconds of it means stale at once; "
-    "without it, only a heuristically cacheable status (RFC 9110 §15.1) or one marked "
-    "public may get a heuristic lifetime, and each cache picks its own heuristic: hishel's "
-    "needs a Last-Modified",
-    nudge="Think of each route's fields: which give a lifetime, and which give hishel's "
-          "heuristic something to work from?",
+    "09.sync-one",
+    "Write sync_one(url, body, etag): push one document, then say what the server holds",
+    "PUT the body with If-Match: etag and Prefer: return=minimal. 412: nothing was written "
+    "and the server holds a version you have not seen: return saved False, etag None and "
+    "content None (or GET the URL and return what it holds). Any 2xx with an ETag: the server "
+    "stored your bytes as sent (RFC 9110 §9.3.4), whatever the status and whatever came back; "
+    "return saved True, that ETag and your own body. A 2xx without an ETag: saved, perhaps as "
+    "sent, perhaps not (§9.3.4 forbids a false promise but asks for no true one), so GET the "
+    "URL and return its ETag and content.",
+    nudge="Decide by the status and the ETag field, not by whether the answer is a 204.",
 )
-def _predict_reuse(answer: Any) -> list[str]:
-    if not isinstance(answer, dict):
-        return ["answer with a dict from each route to True (from the store) or False"]
-    missing = [path for path in PREDICTED_PATHS if not isinstance(answer.get(path), bool)]
-    if missing:
-        return ["predict True or False for " + ", ".join(missing)]
-    problems = []
-    for path in PREDICTED_PATHS:
-        if answer[path] != _answered_from_store(path):
-            said = "from its store" if answer[path] else "by asking the server"
-            problems.append(f"{path}: you said hishel answers the second GET {said}; it does "
-                            f"not, because {_WHY[path]}")
+def _sync_one(sync_one: Callable[[str, bytes, str], Any]) -> list[str]:
+    if not callable(sync_one):
+        return ["the answer should be a function sync_one(url, body, etag)"]
+    server = serve()
+    before = etag_for(FIRST)
+    problems: list[str] = []
+    cases = [
+        ("a 204 with an ETag", KEEP, SECOND, (0, 0),
+         {"saved": True, "etag": etag_for(SECOND), "content": SECOND}),
+        ("a 204 without an ETag", TIDY, SECOND, (1, 1),
+         {"saved": True, "etag": etag_for(_tidy(SECOND)), "content": _tidy(SECOND)}),
+        ("a 200 echo that ignored Prefer", ECHO, SECOND, (0, 0),
+         {"saved": True, "etag": etag_for(SECOND), "content": SECOND}),
+    ]
+    endpoints = {mode: _Endpoint(mode, FIRST) for mode in MOUNTS}
+    urls = {mode: server.mount(path, endpoints[mode]) for mode, path in MOUNTS.items()}
+    try:
+        for case, mode, body, gets, want in cases:
+            result = sync_one(urls[mode], body, before)
+            problems += _sent_problems(f"after {case}", endpoints[mode], body, before, gets)
+            problems += _result_problems(f"after {case}", result, want)
+        # The keep endpoint now holds SECOND: the old tag is stale. After the 412 the client
+        # does not know what the server holds (None), unless it asked with a GET.
+        stale = endpoints[KEEP]
+        stale.requests.clear()
+        result = sync_one(urls[KEEP], THIRD, before)
+        case = "after a 412 (someone else saved first)"
+        problems += _sent_problems(case, stale, THIRD, before, (0, 1))
+        asked = any(r.method == "GET" for r in stale.requests)
+        want = {"saved": False, "etag": etag_for(SECOND) if asked else None,
+                "content": SECOND if asked else None}
+        if isinstance(result, dict) and result.get("etag") == before:
+            del want["etag"]  # explained here rather than as a bare "should be None"
+            problems.append(f"{case}: etag is {before}, the tag you sent, of a version the "
+                            "server no longer holds; after a 412 the current tag is unknown "
+                            "(None) unless you GET it")
+        problems += _result_problems(case, result, want)
+        if stale.body != SECOND:
+            problems.append(f"{case}: the document changed; a refused save writes nothing")
+    finally:
+        for path in MOUNTS.values():
+            server.unmount(path)
     return problems

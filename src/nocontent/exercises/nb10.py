@@ -1,222 +1,152 @@
-"""Exercises of notebook 10, "Caches, revalidation and changes", and its notice board.
+"""Exercises of notebook 10, "Caching a 204: heuristic freshness".
 
-:func:`notice_board` is the small resource the notebook changes through a
-cache. ``10.stop-reuse`` mounts a 204 carrying the learner's fields and asks
-hishel's RFC 9111 cache, as a shared and as a private cache, what it does with
-them. ``10.revalidate`` serves a one-document resource that honours
-If-None-Match and counts what it sends.
+``10.heuristic-lifetime`` checks the arithmetic of the heuristic RFC 9111
+§4.2.2 suggests. ``10.predict-reuse`` asks a real RFC 9111 cache, hishel in
+RFC mode with storage in memory, so it judges predictions against what a
+cache did, not against the wording of an answer.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import math
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import formatdate
 from typing import Any
 
-from .._http import Request, Response, field_value_problem, token_problem
 from .._server import serve
-from .._store import etag_for
 from . import exercise
-from .nb09 import memory_cache
 
-__all__ = ["STOP_REUSE_CASES", "notice_board"]
+__all__ = ["PREDICTED_PATHS", "memory_cache", "second_get"]
 
 _DAY = 24 * 3600
-_TEXT = ("Content-Type", "text/plain; charset=utf-8")
+_BASE = 1_795_000_000
+"""A fixed instant (in November 2026) the lifetime cases are dated from."""
 
+# -- 10.heuristic-lifetime -------------------------------------------------------------
 
-def notice_board(text: bytes = b"Meeting at 10.\n") -> Callable[[Request], Response]:
-    """A handler for one notice, to mount with ``server.mount``; each call makes a new board.
-
-    ``GET`` and ``HEAD``: 200 with the notice and ``Cache-Control: max-age=3600``,
-    or 404 once it is deleted. ``PUT``: the request content becomes the notice,
-    answered 204. ``DELETE``: the notice is gone, answered 204. Any other
-    method: 405 with ``Allow``. Every response is framed with Content-Length.
-    """
-    notice = [text]
-    allow = "GET, HEAD, PUT, DELETE"
-
-    def handler(request: Request) -> Response:
-        if request.method == "PUT":
-            notice[:] = [request.body]
-            return Response(status=204)
-        if request.method == "DELETE":
-            notice.clear()
-            return Response(status=204)
-        if request.method not in ("GET", "HEAD"):
-            return Response(status=405, headers=(("Allow", allow), ("Content-Length", "0")))
-        if not notice:
-            return Response(status=404, headers=(("Content-Length", "0"),))
-        return Response(status=200, body=notice[0] if request.method == "GET" else b"",
-                        headers=(_TEXT, ("Cache-Control", "max-age=3600"),
-                                 ("Content-Length", str(len(notice[0])))))
-
-    return handler
-
-# -- 10.stop-reuse ---------------------------------------------------------------------
-
-STOP_REUSE_CASES = ("never stored", "stored, but checked first")
-"""What the learner's two fields must do to a ten-day-old 204, in every cache."""
-
-_CACHES = ((True, "a shared cache (a proxy's)"), (False, "a private cache (a browser's)"))
-
-_NEVER_STALE = frozenset({"no-cache", "must-revalidate"})
-"""Directives that forbid every cache to reuse a stored response unasked (RFC 9111 §4.2.4).
-
-Unqualified ``no-cache`` (§5.2.2.4) and ``must-revalidate`` (§5.2.2.2); a
-response that is merely stale, such as ``max-age=0``, may still be served by a
-cache that "is disconnected".
-"""
-
-
-def _forbids_stale(field: tuple[str, str]) -> bool:
-    """Whether ``field`` is a Cache-Control carrying one of :data:`_NEVER_STALE`."""
-    name, value = field
-    return (name.lower() == "cache-control"
-            and bool({part.strip().lower() for part in value.split(",")} & _NEVER_STALE))
-
-
-def _pair_problem(case: str, pair: Any) -> str | None:
-    if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(p, str) for p in pair)):
-        return (f"{case!r}: answer with a pair of strings (field name, value), such as "
-                '("Cache-Control", "...")')
-    problem = token_problem("the field name", pair[0]) or field_value_problem(pair[1])
-    if problem:
-        return f"{case!r}: {problem}"
-    if pair[0].lower() in ("content-length", "transfer-encoding"):
-        return (f"{case!r}: {pair[0]} is a framing field, and a 204 must not carry it "
-                "(RFC 9110 §8.6, RFC 9112 §6.1); caching is controlled by other fields")
-    return None
-
-
-def _through_caches(field: tuple[str, str]) -> list[tuple[str, bool, int]]:
-    """For each kind of cache: (kind, whether it stored the 1st response, requests at the server).
-
-    Two GETs go through a new cache to a mounted 204 with a ten-day-old
-    Last-Modified (heuristically fresh for a day) and ``field``.
-    """
-    path = "/exercises/10/stop-reuse"
-    calls: list[str] = []
-
-    def handler(request: Request) -> Response:
-        calls.append(request.method)
-        modified = formatdate(time.time() - 10 * _DAY, usegmt=True)
-        return Response(status=204, headers=(("Last-Modified", modified), field))
-
-    url = serve().mount(path, handler)
-    found = []
-    try:
-        for shared, kind in _CACHES:
-            before = len(calls)
-            with memory_cache(shared=shared) as client:
-                stored = client.get(url).extensions["caching"]["stored"]
-                client.get(url)
-            found.append((kind, bool(stored), len(calls) - before))
-    finally:
-        serve().unmount(path)
-    return found
+# (seconds Last-Modified lies before Date, or None for no Last-Modified; expected; what)
+_LIFETIME_CASES: tuple[tuple[int | None, float | None, str], ...] = (
+    (10 * _DAY, 86_400, "Last-Modified 10 days before Date"),
+    (_DAY, 8_640, "Last-Modified 1 day before Date"),
+    (30 * 60, 180, "Last-Modified 30 minutes before Date"),
+    (0, 0, "Last-Modified equal to Date"),
+    (-3600, 0, "Last-Modified 1 hour after Date (a clock problem)"),
+    (None, None, "no Last-Modified at all (last_modified is None)"),
+)
 
 
 @exercise(
-    "10.stop-reuse",
-    "choose a response field for each case: a 204 never stored, and one stored but checked first",
-    'answer {"never stored": (name, value), "stored, but checked first": (name, value)}. '
-    "RFC 9111 §5.2.2 lists the response directives of Cache-Control: no-store forbids storing "
-    "(§5.2.2.5); no-cache lets a cache store the response but not reuse it without asking the "
-    "server (§5.2.2.4). private is not enough: a private cache may still store and reuse it. "
-    "Nor is max-age=0 alone: a stale response may still be served by a cache that is "
-    "disconnected (§4.2.4)",
-    nudge="The section above compared two directives of Cache-Control: one for each case.",
+    "10.heuristic-lifetime",
+    "write heuristic_lifetime(date, last_modified): the RFC's suggested heuristic, in seconds",
+    "parse both HTTP dates with email.utils.parsedate_to_datetime and return 10% of the "
+    "seconds from Last-Modified to Date, or 0 when that interval is not positive; with "
+    "last_modified None the suggested heuristic has nothing to measure, so return None "
+    "(not 0, which would decide 'stale at once': RFC 9111 §4.2.2 leaves that to each cache)",
+    nudge="The fraction, and what it is a fraction of, are in the RFC 9111 §4.2.2 quote above.",
 )
-def _stop_reuse(answer: Any) -> list[str]:
-    if not isinstance(answer, dict):
-        return ["answer with a dict from each case to a (name, value) pair: "
-                + ", ".join(repr(case) for case in STOP_REUSE_CASES)]
-    problems = [problem for case in STOP_REUSE_CASES
-                if (problem := _pair_problem(case, answer.get(case)))]
-    if problems:
-        return problems
-    for case in STOP_REUSE_CASES:
-        name, value = answer[case]
-        measured = len(problems)
-        for kind, stored, reached in _through_caches((name, value)):
-            if reached < 2:
-                problems.append(f"{case!r}: with {name}: {value}, {kind} answered the second GET "
-                                "from its store, without asking the server")
-            elif case == "never stored" and stored:
-                problems.append(f"{case!r}: with {name}: {value}, {kind} asked the server again, "
-                                "but it had stored the 204")
-            elif case != "never stored" and not stored:
-                problems.append(f"{case!r}: with {name}: {value}, {kind} did not store the 204 "
-                                "at all")
-        if case != "never stored" and len(problems) == measured and not _forbids_stale(
-                (name, value)):
-            problems.append(f"{case!r}: with {name}: {value}, hishel asked the server, but no "
-                            "directive forbids reuse unasked: a cache \"MUST NOT generate a stale "
-                            "response unless it is disconnected or doing so is explicitly "
-                            "permitted by the client or origin server\" (RFC 9111 §4.2.4), so a "
-                            "disconnected cache may still reuse it")
+def _heuristic_lifetime(answer: Any) -> list[str]:
+    if not callable(answer):
+        return ["answer with the function heuristic_lifetime itself (no parentheses)"]
+    problems = []
+    date = formatdate(_BASE, usegmt=True)
+    for before, expected, what in _LIFETIME_CASES:
+        last_modified = None if before is None else formatdate(_BASE - before, usegmt=True)
+        got = answer(date, last_modified)
+        if expected is None:
+            if got is not None:
+                problems.append(f"{what}: you returned {got!r}; return None, because the "
+                                "suggested heuristic has nothing to measure")
+        elif isinstance(got, bool) or not isinstance(got, (int, float)) or math.isnan(got):
+            problems.append(f"{what}: you returned {got!r}; return a number of seconds")
+        elif abs(got - expected) > 1:
+            problems.append(f"{what}: you returned {got!r}; expected {expected} seconds")
     return problems
 
 
-# -- 10.revalidate ---------------------------------------------------------------------
+# -- a real cache ----------------------------------------------------------------------
 
 
-def _document_server(state: dict[str, Any]) -> Callable[[Request], Response]:
-    """A one-document server that honours If-None-Match and logs the statuses it sent."""
+@contextmanager
+def memory_cache(*, shared: bool = True) -> Iterator[Any]:
+    """An httpx client behind hishel's RFC 9111 cache, stored in memory only.
 
-    def handler(request: Request) -> Response:
-        body = state["body"]
-        tag = etag_for(body)
-        asked = request.header("if-none-match") or ""
-        # Weak comparison (RFC 9110 §13.1.2): W/ does not matter.
-        tags = [t.strip().removeprefix("W/") for t in asked.split(",")]
-        if tag in tags or asked.strip() == "*":
-            state["sent"].append(304)
-            return Response(status=304, headers=(("ETag", tag),))
-        state["sent"].append(200)
-        return Response(status=200, headers=(_TEXT, ("ETag", tag),
-                                             ("Content-Length", str(len(body)))), body=body)
+    ``shared`` makes it a shared cache (a proxy's) or a private one (a
+    browser's). Nothing is written to disk, and no proxy from the environment
+    is used, so requests to the course's server stay on loopback.
+    """
+    import hishel
+    from hishel.httpx import CacheClient
 
-    return handler
+    storage = hishel.SqliteStorage(connection=sqlite3.connect(":memory:",
+                                                              check_same_thread=False))
+    client = CacheClient(storage=storage, rfc=hishel.CacheOptions(shared=shared),
+                         trust_env=False)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def second_get(url: str, *, shared: bool = True) -> tuple[Any, Any]:
+    """GET ``url`` twice through a new, empty cache; return both responses.
+
+    Each one's ``extensions["caching"]`` says what the cache did: whether it
+    stored the response, and whether it answered from its store.
+    """
+    with memory_cache(shared=shared) as client:
+        first = client.get(url)
+        return first, client.get(url)
+
+
+# -- 10.predict-reuse ------------------------------------------------------------------
+
+PREDICTED_PATHS = ("/cache/max-age/60", "/cache/max-age/0", "/status/205", "/status/204")
+"""The routes whose second GET the learner predicts."""
+
+_WHY = {
+    "/cache/max-age/60": "max-age=60 makes it fresh for a minute, and an explicit lifetime "
+                         "rules out any heuristic (RFC 9111 §4.2.1, §4.2.2)",
+    "/cache/max-age/0": "max-age=0 is an explicit lifetime of zero: stale at once, so the "
+                        "cache asks the server before reusing it (RFC 9111 §4.2.4)",
+    "/status/205": "205 is not heuristically cacheable (RFC 9110 §15.1) and nothing in the "
+                   "response allows storing it (RFC 9111 §3), so hishel did not store it",
+    "/status/204": "hishel stored it (204 is heuristically cacheable), but it has no "
+                   "Last-Modified and hishel's heuristic needs one, so the copy was stale at "
+                   "once; the RFC would let a cache use another heuristic (RFC 9111 §4.2.2): "
+                   "this is hishel's choice",
+}
+
+
+def _answered_from_store(path: str) -> bool:
+    """Whether hishel, as a shared cache, answers a second GET of ``path`` from its store."""
+    _, second = second_get(serve().url + path)
+    caching = second.extensions["caching"]
+    # A revalidated answer came from the server (a 304 or a new response).
+    return bool(caching["from_cache"]) and not caching["revalidated"]
 
 
 @exercise(
-    "10.revalidate",
-    "write revalidate(url, etag, body): the current (etag, body), downloaded only if it changed",
-    "GET the URL with If-None-Match set to the ETag of your copy. A 304 has no content: your "
-    "copy is current, so return (etag, body) as you had them. A 200 brings the new ETag and "
-    "bytes: return those.",
-    nudge="The If-None-Match section above shows the request, and both answers it can get.",
+    "10.predict-reuse",
+    "predict, for each route, whether hishel's RFC 9111 cache answers the second GET itself",
+    "explicit freshness (max-age) comes first, and zero seconds of it means stale at once; "
+    "without it, only a heuristically cacheable status (RFC 9110 §15.1) or one marked "
+    "public may get a heuristic lifetime, and each cache picks its own heuristic: hishel's "
+    "needs a Last-Modified",
+    nudge="Think of each route's fields: which give a lifetime, and which give hishel's "
+          "heuristic something to work from?",
 )
-def _revalidate(revalidate: Callable[[str, str, bytes], Any]) -> list[str]:
-    if not callable(revalidate):
-        return ["answer with the function revalidate itself (no parentheses)"]
-    path = "/exercises/10/revalidate"
-    state: dict[str, Any] = {"body": b"the copy you already have\n", "sent": []}
-    url = serve().mount(path, _document_server(state))
+def _predict_reuse(answer: Any) -> list[str]:
+    if not isinstance(answer, dict):
+        return ["answer with a dict from each route to True (from the store) or False"]
+    missing = [path for path in PREDICTED_PATHS if not isinstance(answer.get(path), bool)]
+    if missing:
+        return ["predict True or False for " + ", ".join(missing)]
     problems = []
-    try:
-        cached = state["body"]
-        result = revalidate(url, etag_for(cached), cached)
-        if not state["sent"]:
-            return ["revalidate() sent no request to url: GET it, with If-None-Match"]
-        if state["sent"] != [304]:
-            problems.append(f"with a current copy the server answered {state['sent']}, not one "
-                            "304: send If-None-Match with your ETag, so that it need not send "
-                            "the document again")
-        if result != (etag_for(cached), cached):
-            problems.append("when your copy is current, return (etag, body) as you had them; "
-                            f"got {result!r:.80}")
-        state["body"], state["sent"] = b"someone changed it\n", []
-        result = revalidate(url, etag_for(cached), cached)
-        if state["sent"] != [200]:
-            problems.append(f"after a change the server answered {state['sent']}; one GET with "
-                            "If-None-Match is enough")
-        if result != (etag_for(state["body"]), state["body"]):
-            problems.append("after a change, return the new ETag and the new bytes of the 200; "
-                            f"got {result!r:.80}")
-    finally:
-        serve().unmount(path)
+    for path in PREDICTED_PATHS:
+        if answer[path] != _answered_from_store(path):
+            said = "from its store" if answer[path] else "by asking the server"
+            problems.append(f"{path}: you said hishel answers the second GET {said}; it does "
+                            f"not, because {_WHY[path]}")
     return problems

@@ -1,9 +1,11 @@
-"""Exercises of notebook 12, what real servers send.
+"""Exercises of notebook 12, *CORS: a 204 across origins*.
 
-``12.which-sent`` is judged against the lab's saved captures (the bytes each
-framework really sent); ``12.fix-204`` mounts the learner's wrapper around
-broken handlers on the embedded server and judges what reaches the wire with
-:func:`nocontent.check`.
+Each judge mounts the learner's handler on the shared embedded server, where
+its reply is sent as written, and reads that reply twice: as a browser would,
+with the Fetch standard's rules in :mod:`nocontent._cors` (written once,
+there), and as the checker does, with RFC 9110 and RFC 9112.
+
+Messages hold no ports, dates or timings: the same answer gets the same words.
 """
 
 from __future__ import annotations
@@ -13,146 +15,153 @@ from contextlib import contextmanager
 from typing import Any
 
 from .._checker import Level, Report, check
+from .._cors import (
+    cors_check,
+    exposed_header_names,
+    preflight_problems,
+    unsafe_request_header_names,
+)
 from .._http import Request, Response
 from .._server import serve
-from ..lab.capture import exchange_of
-from ..lab.show import fate, saved_captures
+from .._store import etag_for
 from . import exercise
 
-__all__ = ["MISTAKES"]
+__all__ = ["ORIGIN", "PREFLIGHT", "WANTED"]
 
-MISTAKES: dict[str, tuple[str, str]] = {
-    "Go net/http": ("go-net-http", "mistake"),
-    "Node.js http": ("node-http", "mistake"),
-    "Symfony, no prepare()": ("symfony", "mistake-unprepared"),
-    "Python http.server": ("python-http-server", "mistake"),
-    "Flask": ("flask", "mistake"),
-    "uvicorn with h11": ("starlette-uvicorn-h11", "mistake-content-length"),
-    "uvicorn with httptools": ("starlette-uvicorn-httptools", "mistake-content-length"),
-}
-"""The mistaken 204s whose fate the learner predicts: label -> (setup, case) in the captures."""
+ORIGIN = "https://editor.example"
+"""The origin of the page that wants to save a document on the course server."""
 
+WANTED = (("Content-Type", "application/json"), ("If-Match", '"v1"'))
+"""The fields of the PUT the page wants to send: both make a preflight necessary."""
 
-def _case(framework: str, name: str) -> dict[str, Any]:
-    return next(c for c in saved_captures()[framework]["cases"] if c["case"] == name)
-
-
-@exercise(
-    "12.which-sent",
-    "predict which of seven mistaken 204s put their body on the wire",
-    "a body reaches the wire only when nothing between the handler and the socket knows that a "
-    "204 has no content: some frameworks drop it, some refuse it with an error, some send "
-    "whatever the handler wrote; the sections after this exercise show each capture",
-    nudge="Read each handler and ask who writes its bytes to the socket.",
+PREFLIGHT = (
+    ("Origin", ORIGIN),
+    ("Access-Control-Request-Method", "PUT"),
+    ("Access-Control-Request-Headers", ",".join(unsafe_request_header_names(WANTED))),
 )
-def _which_sent(answer: Any) -> list[str]:
-    if not isinstance(answer, dict):
-        return ["answer with a dict from each label to True (the body went out) or False"]
-    missing = [label for label in MISTAKES if not isinstance(answer.get(label), bool)]
-    if missing:
-        return [f"predict True or False for: {', '.join(missing)}"]
-    problems = []
-    for label, (framework, name) in MISTAKES.items():
-        case = _case(framework, name)
-        sent = bool(exchange_of(case).leftover)
-        if answer[label] != sent:
-            said = "went out" if answer[label] else "stayed off the wire"
-            problems.append(f"{label}: you said the body {said}; the capture says: {fate(case)}")
-    return problems
-
-
-# -- fix it at the edge ---------------------------------------------------------------------
+"""The preflight for that PUT (Fetch: the CORS-unsafe names, lower-cased, sorted, joined by ",")."""
 
 _GRACE = 0.1
-"""Seconds the checker keeps listening after a response, for stray bytes (a mounted
-handler's reply goes out in one write, so they come at once if at all)."""
+"""Seconds the checker keeps listening after a reply, for stray bytes (a mounted handler's
+reply goes out in one write, so they come at once if at all)."""
 
 
 @contextmanager
-def _mounted(path: str, handler: Callable[[Request], Response]) -> Iterator[str]:
+def _mounted(path: str, handler: Callable[[Request], Any]) -> Iterator[tuple[str, list[str]]]:
+    """Mount ``handler`` at ``path``; yields the URL and what went wrong inside the handler."""
+    errors: list[str] = []
+
+    def graded(request: Request) -> Response:
+        try:
+            result = handler(request)
+        except Exception as exc:
+            errors.append(f"your handler raised {type(exc).__name__}: {exc}, so the server "
+                          "answered 500 Internal Server Error")
+            raise
+        if not isinstance(result, Response):
+            errors.append(f"your handler returned {type(result).__name__}; return a "
+                          "nocontent.Response, such as Response(status=204)")
+            raise TypeError("not a Response")
+        return result
+
     server = serve()
-    url = server.mount(path, handler)
+    url = server.mount(path, graded)
     try:
-        yield url
+        yield url, errors
     finally:
         server.unmount(path)
 
 
-def _crashed(report: Report) -> str | None:
-    """Why the handler failed, when the server had to answer 500 for it."""
+def _serious(report: Report) -> list[str]:
+    """The checker's MUST and SHOULD findings, one sentence each."""
+    return [f"the checker: {f.rule.level} {f.rule.id} ({f.rule.rfc}): {f.rule.message}; "
+            f"on the wire: {f.detail}"
+            for f in report.findings if f.rule.level is not Level.INFO]
+
+
+def _framed(report: Report) -> bool:
     response = report.exchange.response
-    if response is None or response.status != 500:
-        return None
-    body = response.body.decode("latin-1", "replace")
-    if body.startswith("500 Internal Server Error: "):
-        name = body.split(": ", 1)[1].strip()
-        return (f"your handler raised {name} (it must return a nocontent.Response), "
-                "so the server answered 500")
-    return None
-
-
-def _answering(response: Response) -> Callable[[Request], Response]:
-    return lambda request: response
-
-
-_BROKEN: tuple[tuple[str, Response, str | None], ...] = (
-    ("FastAPI's null (before 0.79.0)", Response(status=204, headers=(
-        ("content-length", "4"), ("content-type", "application/json")), body=b"null"), None),
-    ("Symfony's {} without prepare()", Response(status=204, headers=(
-        ("Cache-Control", "no-cache, private"),), body=b"{}"), "Cache-Control"),
-    ("Werkzeug's old Content-Length: 3", Response(status=204, headers=(
-        ("Content-Type", "application/json"), ("Content-Length", "3"))), None),
-    ("a chunked 204", Response(status=204, headers=(
-        ("Transfer-Encoding", "chunked"),), body=b"0\r\n\r\n"), None),
-    ("a 204 with Content-Length: 0", Response(status=204, headers=(
-        ("Access-Control-Allow-Origin", "*"), ("Content-Length", "0"))),
-     "Access-Control-Allow-Origin"),
-    ("a 204 with an ETag and a stray body", Response(status=204, headers=(
-        ("ETag", '"v2"'), ("Content-Length", "2")), body=b"{}"), "ETag"),
-)
-"""(what, its response, a field that must survive the fix) for each broken 204."""
-
-_FINE = Response(status=200, headers=(("Content-Type", "text/plain"), ("Content-Length", "6")),
-                 body=b"hello\n")
+    return response is not None and any(
+        name.lower() in ("content-length", "transfer-encoding") for name, _ in response.headers)
 
 
 @exercise(
-    "12.fix-204",
-    "write fix_204(handler): wrap any handler so that its 204s go out clean",
-    "call the handler; if the status is 204, build a new Response with the same status and "
-    "every field except Content-Length and Transfer-Encoding, and no body; return any other "
-    "response unchanged",
-    nudge="Look at which fields and bytes the checker still finds, and which ones must stay.",
+    "12.legacy-preflight",
+    "answer the preflight for legacy browsers: 200 with Content-Length: 0, breaking no rule",
+    "Keep the Access-Control-Allow-* fields, but answer status 200: Content-Length: 0 is "
+    "forbidden only on 1xx and 204 (RFC 9110 §8.6), and on a 200 it is the length that ends "
+    "the response. The Fetch standard accepts any ok status, 200 to 299, for a preflight.",
+    nudge="Look at the saga above: which ok status may carry Content-Length: 0?",
 )
-def _fix_204(answer: Any) -> list[str]:
+def _legacy_preflight(answer: Any) -> list[str]:
     if not callable(answer):
-        return ["answer with a function fix_204(handler) that returns a new handler"]
-    cases = [(what, response, keep, 204) for what, response, keep in _BROKEN]
-    cases.append(("a correct 200 with content", _FINE, "Content-Type", 200))
+        return ["answer with a function that takes a Request and returns a Response"]
+    with _mounted("/exercises/11/legacy-preflight", answer) as (url, errors):
+        report = check(url, "OPTIONS", PREFLIGHT, grace=_GRACE)
+    if errors:
+        return errors[:1]
+    response = report.exchange.response
+    if response is None:
+        return [f"no response came back: {report.exchange.error}"]
     problems = []
-    for index, (what, response, keep, status) in enumerate(cases):
-        wrapped = answer(_answering(response))
-        if not callable(wrapped):
-            return [f"fix_204(handler) returned {wrapped!r}; return a handler (a function)"]
-        with _mounted(f"/exercises/12/fix-204/{index}", wrapped) as url:
-            report = check(url, "DELETE", grace=_GRACE)
-        crashed = _crashed(report)
-        got = report.exchange.response
-        if crashed or got is None:
-            problems.append(f"{what}: {crashed or 'no response came back'}")
-            continue
-        if got.status != status:
-            problems.append(f"{what}: the status became {got.status}; keep {status}")
-            continue
-        serious = [f.rule.id for f in report.findings if f.rule.level is not Level.INFO]
-        if serious:
-            problems.append(f"{what}: still breaks {', '.join(serious)}")
-        if keep is not None and got.header(keep) is None:
-            problems.append(
-                f"{what}: the {keep} field is gone; a 204's other fields still describe the "
-                "resource (RFC 9110 §15.3.5), so keep them" if status == 204 else
-                f"{what}: the {keep} field is gone; leave responses other than 204 alone")
-        if status == 200 and got.body != _FINE.body:
-            problems.append(f"{what}: its content changed to {got.body!r}; leave responses "
-                            "other than 204 alone")
-    return problems
+    if response.status != 200:
+        problems.append(f"your handler answered {response.status}; the old browsers this task "
+                        "is for choke on a 204 preflight, so answer 200 (the cors middleware's "
+                        "optionsSuccessStatus: 200)")
+    elif not _framed(report):
+        problems.append("your 200 has no Content-Length, so it ends only when the server closes "
+                        "the connection (RFC 9112 §6.3, last rule): send Content-Length: 0")
+    problems += [f"a browser would refuse it: {problem}" for problem in preflight_problems(
+        response.status, response.headers, origin=ORIGIN, method="PUT", request_headers=WANTED)]
+    return problems + _serious(report)
+
+
+SAVED = b'{"title": "Saved from another origin"}'
+"""What the judge of 12.expose-etag sends in its cross-origin PUT."""
+
+
+@exercise(
+    "12.expose-etag",
+    "answer a cross-origin PUT with a 204 whose ETag the page's script can read",
+    "Keep the 204, its ETag (etag_for(request.body)) and Access-Control-Allow-Origin, and add "
+    "Access-Control-Expose-Headers: ETag. ETag is not a CORS-safelisted response-header name, "
+    "so a script on another origin reads it only when that field lists it; "
+    "Access-Control-Allow-Headers is about request fields and exposes nothing.",
+    nudge="Look at which response fields a cross-origin script may read, in the last section.",
+)
+def _expose_etag(answer: Any) -> list[str]:
+    if not callable(answer):
+        return ["answer with a function that takes a Request and returns a Response"]
+    fields = (("Origin", ORIGIN), *WANTED)
+    with _mounted("/exercises/11/expose-etag", answer) as (url, errors):
+        report = check(url, "PUT", fields, SAVED, grace=_GRACE)
+    if errors:
+        return errors[:1]
+    response = report.exchange.response
+    if response is None:
+        return [f"no response came back: {report.exchange.error}"]
+    problems = []
+    if response.status != 204:
+        problems.append(f"the PUT got {response.status}; the page already holds the bytes it "
+                        "sent, so answer 204 No Content (RFC 9110 §9.3.4, §15.3.5)")
+    failure = cors_check(response.headers, ORIGIN)
+    if failure:
+        problems.append(f"the browser's CORS check fails ({failure}), so the page's fetch() "
+                        "rejects and the script sees nothing at all")
+    tag = response.header("ETag")
+    if tag is None:
+        problems.append("your reply has no ETag: send etag_for(request.body), the tag of the "
+                        "bytes as stored (RFC 9110 §9.3.4)")
+    elif tag != etag_for(SAVED):
+        problems.append(f"the ETag {tag} is not the tag of the bytes sent, "
+                        f"{etag_for(SAVED)}: use etag_for(request.body)")
+    readable = exposed_header_names(response.headers)
+    if tag is not None and "etag" not in readable:
+        shown = f"only {', '.join(readable)}" if readable else "none"
+        problems.append(f"of the fields of your reply, a script on {ORIGIN} can read {shown}. "
+                        "ETag is not a CORS-safelisted response-header name, so list it in "
+                        "Access-Control-Expose-Headers (Fetch, CORS filtered response)")
+        if "etag" in (response.header("Access-Control-Allow-Headers") or "").lower():
+            problems.append("Access-Control-Allow-Headers tells a preflight which request fields "
+                            "may be sent; it exposes no response field")
+    return problems + _serious(report)

@@ -1,123 +1,158 @@
-"""Exercises of notebook 13, what real clients do.
+"""Exercises of notebook 13, what real servers send.
 
-``13.read-the-matrix`` is judged against the saved client matrix;
-``13.spoils-next`` runs the learner's test function against correct and broken
-204s of the embedded server, including two mounted for the exercise.
+``13.which-sent`` is judged against the lab's saved captures (the bytes each
+framework really sent); ``13.fix-204`` mounts the learner's wrapper around
+broken handlers on the embedded server and judges what reaches the wire with
+:func:`nocontent.check`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .._http import Response
+from .._checker import Level, Report, check
+from .._http import Request, Response
 from .._server import serve
-from ..lab.show import saved_matrix
+from ..lab.capture import exchange_of
+from ..lab.show import fate, saved_captures
 from . import exercise
 
-__all__ = ["PREDICTED_CLIENT", "VERDICTS"]
+__all__ = ["MISTAKES"]
 
-PREDICTED_CLIENT = "http.client"
-"""The client whose row of the matrix the learner predicts."""
-
-VERDICTS = ("ok", "first fails", "second fails", "poisoned")
-"""The words of the matrix: what became of the two requests."""
-
-_WHY = {
-    "content-length-zero": "the 204 ends at its header section whatever the field says "
-                           "(RFC 9112 §6.3), and no stray byte follows",
-    "body": "null arrived in the same read as the 204, and http.client threw it away with "
-            "that response's read buffer",
-    "body-late": "null arrived after the second request went out, so it came first in the "
-                 "bytes read for that request: no client can tell",
-    "body-late+pause": "null arrived while the connection was idle, and http.client does not "
-                       "check an idle connection before it reuses it",
-    "chunked": "the last-chunk arrived in the same read as the 204 and went with its buffer",
-    "smuggle": "the fake response arrived in the same read as the 204 and went with its buffer",
+MISTAKES: dict[str, tuple[str, str]] = {
+    "Go net/http": ("go-net-http", "mistake"),
+    "Node.js http": ("node-http", "mistake"),
+    "Symfony, no prepare()": ("symfony", "mistake-unprepared"),
+    "Python http.server": ("python-http-server", "mistake"),
+    "Flask": ("flask", "mistake"),
+    "uvicorn with h11": ("starlette-uvicorn-h11", "mistake-content-length"),
+    "uvicorn with httptools": ("starlette-uvicorn-httptools", "mistake-content-length"),
 }
+"""The mistaken 204s whose fate the learner predicts: label -> (setup, case) in the captures."""
+
+
+def _case(framework: str, name: str) -> dict[str, Any]:
+    return next(c for c in saved_captures()[framework]["cases"] if c["case"] == name)
 
 
 @exercise(
-    "13.read-the-matrix",
-    f"predict the row of {PREDICTED_CLIENT} in the client matrix, case by case",
-    "ask for each case when the stray bytes arrive: in the same read as the 204 (http.client "
-    "drops them with that response's buffer), while the connection is idle (http.client "
-    "does not look), or after the second request went out (nobody can tell)",
-    nudge="For each case, ask when its stray bytes reach the client.",
+    "13.which-sent",
+    "predict which of seven mistaken 204s put their body on the wire",
+    "a body reaches the wire only when nothing between the handler and the socket knows that a "
+    "204 has no content: some frameworks drop it, some refuse it with an error, some send "
+    "whatever the handler wrote; the sections after this exercise show each capture",
+    nudge="Read each handler and ask who writes its bytes to the socket.",
 )
-def _read_the_matrix(answer: Any) -> list[str]:
+def _which_sent(answer: Any) -> list[str]:
     if not isinstance(answer, dict):
-        return ["answer with a dict from each case to one of: " + ", ".join(VERDICTS)]
-    rows = {r["case"]: r for r in saved_matrix()["rows"] if r["client"] == PREDICTED_CLIENT}
-    wanted = [case for case in rows if case != "clean"]
-    missing = [case for case in wanted if answer.get(case) not in VERDICTS]
+        return ["answer with a dict from each label to True (the body went out) or False"]
+    missing = [label for label in MISTAKES if not isinstance(answer.get(label), bool)]
     if missing:
-        return [f"predict one of {', '.join(VERDICTS)} for: {', '.join(missing)}"]
+        return [f"predict True or False for: {', '.join(missing)}"]
     problems = []
-    for case in wanted:
-        row = rows[case]
-        if answer[case] != row["verdict"]:
-            problems.append(f"{case}: you said {answer[case]!r}; the matrix says "
-                            f"{row['verdict']!r} (second request: {row['second']}), because "
-                            f"{_WHY[case]}")
+    for label, (framework, name) in MISTAKES.items():
+        case = _case(framework, name)
+        sent = bool(exchange_of(case).leftover)
+        if answer[label] != sent:
+            said = "went out" if answer[label] else "stayed off the wire"
+            problems.append(f"{label}: you said the body {said}; the capture says: {fate(case)}")
     return problems
 
 
-# -- a test that sees what clients see -------------------------------------------------------
+# -- fix it at the edge ---------------------------------------------------------------------
 
-_MOUNTED = {
-    "/exercises/13/misbehave-looking-but-clean": Response(status=204),
-    "/exercises/13/stray-json": Response(
-        status=204, headers=(("Content-Type", "application/json"),), body=b"{}"),
-}
-"""Two 204s mounted for the exercise: a clean one under a name that looks broken, and one
-that sends ``{}`` after its header section without announcing it."""
-
-_EXPECTED = (
-    ("/status/204", False),
-    ("/misbehave/content-length-zero", False),
-    ("/exercises/13/misbehave-looking-but-clean", False),
-    ("/misbehave/body", True),
-    ("/misbehave/body-late", True),
-    ("/misbehave/chunked", True),
-    ("/misbehave/smuggle", True),
-    ("/exercises/13/stray-json", True),
-)
-"""Each path judged and whether its 204 spoils the next response on the connection."""
+_GRACE = 0.1
+"""Seconds the checker keeps listening after a response, for stray bytes (a mounted
+handler's reply goes out in one write, so they come at once if at all)."""
 
 
 @contextmanager
-def _mounted() -> Iterator[str]:
+def _mounted(path: str, handler: Callable[[Request], Response]) -> Iterator[str]:
     server = serve()
-    for path, response in _MOUNTED.items():
-        server.mount(path, lambda request, response=response: response)
+    url = server.mount(path, handler)
     try:
-        yield server.url
+        yield url
     finally:
-        for path in _MOUNTED:
-            server.unmount(path)
+        server.unmount(path)
+
+
+def _crashed(report: Report) -> str | None:
+    """Why the handler failed, when the server had to answer 500 for it."""
+    response = report.exchange.response
+    if response is None or response.status != 500:
+        return None
+    body = response.body.decode("latin-1", "replace")
+    if body.startswith("500 Internal Server Error: "):
+        name = body.split(": ", 1)[1].strip()
+        return (f"your handler raised {name} (it must return a nocontent.Response), "
+                "so the server answered 500")
+    return None
+
+
+def _answering(response: Response) -> Callable[[Request], Response]:
+    return lambda request: response
+
+
+_BROKEN: tuple[tuple[str, Response, str | None], ...] = (
+    ("FastAPI's null (before 0.79.0)", Response(status=204, headers=(
+        ("content-length", "4"), ("content-type", "application/json")), body=b"null"), None),
+    ("Symfony's {} without prepare()", Response(status=204, headers=(
+        ("Cache-Control", "no-cache, private"),), body=b"{}"), "Cache-Control"),
+    ("Werkzeug's old Content-Length: 3", Response(status=204, headers=(
+        ("Content-Type", "application/json"), ("Content-Length", "3"))), None),
+    ("a chunked 204", Response(status=204, headers=(
+        ("Transfer-Encoding", "chunked"),), body=b"0\r\n\r\n"), None),
+    ("a 204 with Content-Length: 0", Response(status=204, headers=(
+        ("Access-Control-Allow-Origin", "*"), ("Content-Length", "0"))),
+     "Access-Control-Allow-Origin"),
+    ("a 204 with an ETag and a stray body", Response(status=204, headers=(
+        ("ETag", '"v2"'), ("Content-Length", "2")), body=b"{}"), "ETag"),
+)
+"""(what, its response, a field that must survive the fix) for each broken 204."""
+
+_FINE = Response(status=200, headers=(("Content-Type", "text/plain"), ("Content-Length", "6")),
+                 body=b"hello\n")
 
 
 @exercise(
-    "13.spoils-next",
-    "write spoils_next(url): does the 204 at url spoil the next response on its connection?",
-    "send the 204's request and then GET /status/200 on the same connection with "
-    "nocontent.exchange_twice; the 204 spoils the next response unless the second exchange got "
-    "a response of its own (not one read from bytes already there: second.unrequested) with "
-    "the body b'200 OK\\n'",
-    nudge="Ask what the second request on the same connection got, not what the first did.",
+    "13.fix-204",
+    "write fix_204(handler): wrap any handler so that its 204s go out clean",
+    "call the handler; if the status is 204, build a new Response with the same status and "
+    "every field except Content-Length and Transfer-Encoding, and no body; return any other "
+    "response unchanged",
+    nudge="Look at which fields and bytes the checker still finds, and which ones must stay.",
 )
-def _spoils_next(answer: Any) -> list[str]:
+def _fix_204(answer: Any) -> list[str]:
     if not callable(answer):
-        return ["answer with a function spoils_next(url) that returns True or False"]
+        return ["answer with a function fix_204(handler) that returns a new handler"]
+    cases = [(what, response, keep, 204) for what, response, keep in _BROKEN]
+    cases.append(("a correct 200 with content", _FINE, "Content-Type", 200))
     problems = []
-    with _mounted() as base:
-        for path, spoils in _EXPECTED:
-            said = answer(base + path)
-            if not isinstance(said, bool):
-                return [f"spoils_next({path!r}) returned {said!r}; return True or False"]
-            if said != spoils:
-                problems.append(f"{path}: you said {said}; its 204 "
-                                f"{'does' if spoils else 'does not'} spoil the next response")
+    for index, (what, response, keep, status) in enumerate(cases):
+        wrapped = answer(_answering(response))
+        if not callable(wrapped):
+            return [f"fix_204(handler) returned {wrapped!r}; return a handler (a function)"]
+        with _mounted(f"/exercises/12/fix-204/{index}", wrapped) as url:
+            report = check(url, "DELETE", grace=_GRACE)
+        crashed = _crashed(report)
+        got = report.exchange.response
+        if crashed or got is None:
+            problems.append(f"{what}: {crashed or 'no response came back'}")
+            continue
+        if got.status != status:
+            problems.append(f"{what}: the status became {got.status}; keep {status}")
+            continue
+        serious = [f.rule.id for f in report.findings if f.rule.level is not Level.INFO]
+        if serious:
+            problems.append(f"{what}: still breaks {', '.join(serious)}")
+        if keep is not None and got.header(keep) is None:
+            problems.append(
+                f"{what}: the {keep} field is gone; a 204's other fields still describe the "
+                "resource (RFC 9110 §15.3.5), so keep them" if status == 204 else
+                f"{what}: the {keep} field is gone; leave responses other than 204 alone")
+        if status == 200 and got.body != _FINE.body:
+            problems.append(f"{what}: its content changed to {got.body!r}; leave responses "
+                            "other than 204 alone")
     return problems

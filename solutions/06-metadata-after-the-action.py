@@ -1,4 +1,4 @@
-"""Worked answers to the exercises of notebooks/05-metadata-after-the-action.ipynb."""
+"""Worked answers to the exercises of notebooks/06-metadata-after-the-action.ipynb."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ def reply(sent: bytes, stored: bytes) -> Response:
 
 
 SOLUTIONS = {
-    "05.validator-or-not": reply,
+    "06.validator-or-not": reply,
     # a: PUT answered 204 with validators; d: PUT answered 201 with validators;
     # f: PUT answered 204 with Last-Modified, a validator field too (RFC 9110 §9.3.4).
     # Not b (no validator), c (PATCH sends a change), e (DELETE leaves nothing).
-    "05.trust-the-etag": {"a", "d", "f"},
+    "06.trust-the-etag": {"a", "d", "f"},
 }

@@ -1,4 +1,4 @@
-"""Solutions to the exercises of notebooks/09-caching-a-204.ipynb."""
+"""Solutions to the exercises of notebooks/10-caching-a-204.ipynb."""
 
 from __future__ import annotations
 
@@ -27,6 +27,6 @@ predict_reuse = {
 }
 
 SOLUTIONS = {
-    "09.heuristic-lifetime": heuristic_lifetime,
-    "09.predict-reuse": predict_reuse,
+    "10.heuristic-lifetime": heuristic_lifetime,
+    "10.predict-reuse": predict_reuse,
 }

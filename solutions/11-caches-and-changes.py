@@ -1,4 +1,4 @@
-"""Solutions to the exercises of notebooks/10-caches-and-changes.ipynb."""
+"""Solutions to the exercises of notebooks/11-caches-and-changes.ipynb."""
 
 from __future__ import annotations
 
@@ -22,6 +22,6 @@ def revalidate(url: str, etag: str, body: bytes) -> tuple[str, bytes]:
 
 
 SOLUTIONS = {
-    "10.stop-reuse": stop_reuse,
-    "10.revalidate": revalidate,
+    "11.stop-reuse": stop_reuse,
+    "11.revalidate": revalidate,
 }

@@ -1,4 +1,4 @@
-"""Worked answers to the exercises of notebooks/07-staying-on-the-page.ipynb."""
+"""Worked answers to the exercises of notebooks/08-staying-on-the-page.ipynb."""
 
 from __future__ import annotations
 
@@ -17,5 +17,5 @@ def apply_save(editor: dict[str, Any], response: Any) -> dict[str, Any]:
 
 
 SOLUTIONS = {
-    "07.apply-save": apply_save,
+    "08.apply-save": apply_save,
 }

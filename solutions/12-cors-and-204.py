@@ -1,4 +1,4 @@
-"""Worked answers to the exercises of notebooks/11-cors-and-204.ipynb.
+"""Worked answers to the exercises of notebooks/12-cors-and-204.ipynb.
 
 Each answer is a handler: a request in, a response out, sent exactly as written.
 """
@@ -9,7 +9,7 @@ from nocontent import Request, Response, etag_for
 
 
 def legacy_preflight(request: Request) -> Response:
-    """11.legacy-preflight: a 200 old browsers accept, framed by Content-Length: 0.
+    """12.legacy-preflight: a 200 old browsers accept, framed by Content-Length: 0.
 
     Content-Length is forbidden on a 204 (RFC 9110 §8.6), not on a 200, where it
     is what tells the client that the response ends right after the empty line.
@@ -23,7 +23,7 @@ def legacy_preflight(request: Request) -> Response:
 
 
 def save_across_origins(request: Request) -> Response:
-    """11.expose-etag: a 204 whose ETag a script on the page's origin may read."""
+    """12.expose-etag: a 204 whose ETag a script on the page's origin may read."""
     return Response(status=204, headers=(
         ("ETag", etag_for(request.body)),
         ("Access-Control-Allow-Origin", request.header("Origin") or "*"),
@@ -32,6 +32,6 @@ def save_across_origins(request: Request) -> Response:
 
 
 SOLUTIONS = {
-    "11.legacy-preflight": legacy_preflight,
-    "11.expose-etag": save_across_origins,
+    "12.legacy-preflight": legacy_preflight,
+    "12.expose-etag": save_across_origins,
 }

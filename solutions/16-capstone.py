@@ -1,4 +1,4 @@
-"""Worked answers to the exercises of notebooks/14-capstone.ipynb.
+"""Worked answers to the exercises of notebooks/16-capstone.ipynb.
 
 Each answer is a handler: a request in, a response out, sent exactly as
 written. They take ``store``, a dict from request target to the stored bytes.
@@ -19,7 +19,7 @@ def _text(status: int, message: str, *headers: tuple[str, str]) -> Response:
 
 
 def delete_doc(request: Request, store: dict[str, bytes]) -> Response:
-    """14.delete-204: remove the document, then a 204 that ends at its empty line."""
+    """16.delete-204: remove the document, then a 204 that ends at its empty line."""
     if request.method != "DELETE":
         return _text(405, "Only DELETE here.\n", ("Allow", "DELETE"))
     if request.target not in store:
@@ -38,7 +38,7 @@ def get_doc(request: Request, store: dict[str, bytes]) -> Response:
 
 
 def save_doc(request: Request, store: dict[str, bytes]) -> Response:
-    """14.put-etag: store the bytes as sent; 204 with the ETag of those bytes."""
+    """16.put-etag: store the bytes as sent; 204 with the ETag of those bytes."""
     if request.method == "GET":
         return get_doc(request, store)
     if request.method != "PUT":
@@ -64,7 +64,7 @@ def if_match_holds(field: str | None, current: bytes | None) -> bool:
 
 
 def save_doc_safely(request: Request, store: dict[str, bytes]) -> Response:
-    """14.if-match: check the precondition first; write only when it holds."""
+    """16.if-match: check the precondition first; write only when it holds."""
     if request.method == "GET":
         return get_doc(request, store)
     if request.method != "PUT":
@@ -81,7 +81,7 @@ def save_doc_safely(request: Request, store: dict[str, bytes]) -> Response:
 
 
 def api(request: Request, store: dict[str, bytes]) -> Response:
-    """14.cors: a clean 204 preflight, and a 204 to PUT whose ETag the page may read."""
+    """16.cors: a clean 204 preflight, and a 204 to PUT whose ETag the page may read."""
     origin = request.header("Origin") or "*"
     if request.method == "OPTIONS":
         return Response(status=204, headers=(
@@ -101,8 +101,8 @@ def api(request: Request, store: dict[str, bytes]) -> Response:
 
 
 SOLUTIONS = {
-    "14.delete-204": delete_doc,
-    "14.put-etag": save_doc,
-    "14.if-match": save_doc_safely,
-    "14.cors": api,
+    "16.delete-204": delete_doc,
+    "16.put-etag": save_doc,
+    "16.if-match": save_doc_safely,
+    "16.cors": api,
 }

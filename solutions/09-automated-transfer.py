@@ -1,4 +1,4 @@
-"""Worked answers to the exercises of notebooks/08-automated-transfer.ipynb."""
+"""Worked answers to the exercises of notebooks/09-automated-transfer.ipynb."""
 
 from __future__ import annotations
 
@@ -28,5 +28,5 @@ def sync_one(url: str, body: bytes, etag: str) -> dict[str, Any]:
 
 
 SOLUTIONS = {
-    "08.sync-one": sync_one,
+    "09.sync-one": sync_one,
 }

@@ -1,4 +1,4 @@
-"""Solutions to the exercises of notebooks/12-frameworks-lab.ipynb."""
+"""Solutions to the exercises of notebooks/13-frameworks-lab.ipynb."""
 
 from __future__ import annotations
 
@@ -38,6 +38,6 @@ def fix_204(handler: Callable[[Request], Response]) -> Callable[[Request], Respo
 
 
 SOLUTIONS = {
-    "12.which-sent": WHICH_SENT,
-    "12.fix-204": fix_204,
+    "13.which-sent": WHICH_SENT,
+    "13.fix-204": fix_204,
 }

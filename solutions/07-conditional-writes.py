@@ -1,4 +1,4 @@
-"""Worked answers to the exercises of notebooks/06-conditional-writes.ipynb."""
+"""Worked answers to the exercises of notebooks/07-conditional-writes.ipynb."""
 
 from __future__ import annotations
 
@@ -41,9 +41,9 @@ def save_retrying(client: httpx.Client, url: str, body: bytes, etag: str) -> str
 
 
 SOLUTIONS = {
-    "06.save": save,
-    "06.retry": save_retrying,
-    "06.pick-precondition": {
+    "07.save": save,
+    "07.retry": save_retrying,
+    "07.pick-precondition": {
         "create only if absent": ("If-None-Match", "*"),
         "replace only if it exists": ("If-Match", "*"),
     },

@@ -1,4 +1,4 @@
-"""Solutions to the exercises of notebooks/13-clients-lab.ipynb."""
+"""Solutions to the exercises of notebooks/14-clients-lab.ipynb."""
 
 from __future__ import annotations
 
@@ -23,6 +23,6 @@ def spoils_next(url: str) -> bool:
 
 
 SOLUTIONS = {
-    "13.read-the-matrix": HTTP_CLIENT_ROW,
-    "13.spoils-next": spoils_next,
+    "14.read-the-matrix": HTTP_CLIENT_ROW,
+    "14.spoils-next": spoils_next,
 }
