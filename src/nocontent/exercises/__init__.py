@@ -19,13 +19,16 @@ import importlib
 import pkgutil
 import textwrap
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from .._http import Request, Response
 from .._progress import record
+from .._server import serve
 
-__all__ = ["DEFAULT_NUDGE", "EXERCISES", "Exercise", "Result", "check", "exercise"]
+__all__ = ["DEFAULT_NUDGE", "EXERCISES", "Exercise", "Result", "check", "exercise", "mounted"]
 
 Judge = Callable[[Any], list[str]]
 
@@ -118,6 +121,38 @@ def exercise(id: str, title: str, hint: str,
         return judge
 
     return register
+
+
+@contextmanager
+def mounted(path: str, handler: Callable[..., Any], *args: Any) -> Iterator[tuple[str, list[str]]]:
+    """Serve a learner's ``handler`` at ``path`` on the shared server, for one judging.
+
+    Yields the URL and a list that collects what went wrong inside the handler
+    (an exception, or a value that is not a Response), for which the server
+    answers 500. ``args`` are passed to the handler after the request. The
+    path is unmounted afterwards.
+    """
+    errors: list[str] = []
+
+    def graded(request: Request) -> Response:
+        try:
+            result = handler(request, *args)
+        except Exception as exc:
+            errors.append(f"your handler raised {type(exc).__name__}: {exc} while answering "
+                          f"{request.method}, so the server answered 500 Internal Server Error")
+            raise
+        if not isinstance(result, Response):
+            errors.append(f"your handler returned {type(result).__name__} for {request.method}; "
+                          "return a nocontent.Response, such as Response(status=204)")
+            raise TypeError("not a Response")
+        return result
+
+    server = serve()
+    url = server.mount(path, graded)
+    try:
+        yield url, errors
+    finally:
+        server.unmount(path)
 
 
 def check(id: str, answer: Any) -> Result:

@@ -10,8 +10,6 @@ Messages hold no ports, dates or timings: the same answer gets the same words.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from .._checker import Level, Report, check
@@ -21,10 +19,8 @@ from .._cors import (
     preflight_problems,
     unsafe_request_header_names,
 )
-from .._http import Request, Response
-from .._server import serve
 from .._store import etag_for
-from . import exercise
+from . import exercise, mounted
 
 __all__ = ["ORIGIN", "PREFLIGHT", "WANTED"]
 
@@ -44,32 +40,6 @@ PREFLIGHT = (
 _GRACE = 0.1
 """Seconds the checker keeps listening after a reply, for stray bytes (a mounted handler's
 reply goes out in one write, so they come at once if at all)."""
-
-
-@contextmanager
-def _mounted(path: str, handler: Callable[[Request], Any]) -> Iterator[tuple[str, list[str]]]:
-    """Mount ``handler`` at ``path``; yields the URL and what went wrong inside the handler."""
-    errors: list[str] = []
-
-    def graded(request: Request) -> Response:
-        try:
-            result = handler(request)
-        except Exception as exc:
-            errors.append(f"your handler raised {type(exc).__name__}: {exc}, so the server "
-                          "answered 500 Internal Server Error")
-            raise
-        if not isinstance(result, Response):
-            errors.append(f"your handler returned {type(result).__name__}; return a "
-                          "nocontent.Response, such as Response(status=204)")
-            raise TypeError("not a Response")
-        return result
-
-    server = serve()
-    url = server.mount(path, graded)
-    try:
-        yield url, errors
-    finally:
-        server.unmount(path)
 
 
 def _serious(report: Report) -> list[str]:
@@ -96,7 +66,7 @@ def _framed(report: Report) -> bool:
 def _legacy_preflight(answer: Any) -> list[str]:
     if not callable(answer):
         return ["answer with a function that takes a Request and returns a Response"]
-    with _mounted("/exercises/11/legacy-preflight", answer) as (url, errors):
+    with mounted("/exercises/11/legacy-preflight", answer) as (url, errors):
         report = check(url, "OPTIONS", PREFLIGHT, grace=_GRACE)
     if errors:
         return errors[:1]
@@ -133,7 +103,7 @@ def _expose_etag(answer: Any) -> list[str]:
     if not callable(answer):
         return ["answer with a function that takes a Request and returns a Response"]
     fields = (("Origin", ORIGIN), *WANTED)
-    with _mounted("/exercises/11/expose-etag", answer) as (url, errors):
+    with mounted("/exercises/11/expose-etag", answer) as (url, errors):
         report = check(url, "PUT", fields, SAVED, grace=_GRACE)
     if errors:
         return errors[:1]

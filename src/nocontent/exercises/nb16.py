@@ -18,17 +18,14 @@ Messages hold no ports, dates or timings: the same answer gets the same words.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .._checker import Level, judge
 from .._cors import cors_check, exposed_header_names, preflight_problems
-from .._http import Request, Response
-from .._server import serve
 from .._store import etag_for
 from .._wire import Exchange, exchange, exchange_twice
-from . import exercise
+from . import exercise, mounted
 
 __all__ = ["NEXT", "ORIGIN"]
 
@@ -43,39 +40,6 @@ _TEXT = ("Content-Type", "text/plain; charset=utf-8")
 
 class _Stop(Exception):
     """The handler failed; its one problem says why, and grading stops there."""
-
-
-@contextmanager
-def _mounted(
-    name: str, handler: Callable[..., Any], store: dict[str, bytes] | None = None
-) -> Iterator[tuple[str, str, list[str]]]:
-    """Mount ``handler`` at ``/exercise/14-{name}``; yields (url, path, errors).
-
-    ``errors`` collects what went wrong inside the handler (an exception, or
-    a return value that is not a Response); the server then answers 500.
-    """
-    server = serve()
-    path = f"/exercise/14-{name}"
-    errors: list[str] = []
-
-    def graded(request: Request) -> Response:
-        try:
-            result = handler(request) if store is None else handler(request, store)
-        except Exception as exc:
-            errors.append(f"your handler raised {type(exc).__name__}: {exc} while answering "
-                          f"{request.method}; the server sent 500 Internal Server Error instead")
-            raise
-        if not isinstance(result, Response):
-            errors.append(f"your handler returned {type(result).__name__} for {request.method}; "
-                          "return a nocontent.Response, such as Response(status=204)")
-            raise TypeError("not a Response")
-        return result
-
-    url = server.mount(path, graded)
-    try:
-        yield url, path, errors
-    finally:
-        server.unmount(path)
 
 
 def _shape_problem(answer: Any, arguments: int) -> str | None:
@@ -180,7 +144,8 @@ def _delete_204(answer: Any) -> list[str]:
     if problem := _shape_problem(answer, 2):
         return [problem]
     store: dict[str, bytes] = {}
-    with _mounted("delete-204", answer, store) as (url, path, errors):
+    path = "/exercise/16-delete-204"
+    with mounted(path, answer, store) as (url, errors):
         store[path] = b"A draft nobody needs any more.\n"
         reply, problems = _send(url, errors, "DELETE")
         if reply.response is not None and reply.status != 204:
@@ -210,7 +175,8 @@ def _put_etag(answer: Any) -> list[str]:
         return [problem]
     store: dict[str, bytes] = {}
     sent = b"  Second draft: keep my spaces and my newline.\n"
-    with _mounted("put-etag", answer, store) as (url, path, errors):
+    path = "/exercise/16-put-etag"
+    with mounted(path, answer, store) as (url, errors):
         store[path] = b"First draft.\n"
         reply, problems = _send(url, errors, "PUT", [_TEXT], sent)
         if reply.response is None:
@@ -299,7 +265,8 @@ def _if_match(answer: Any) -> list[str]:
     if problem := _shape_problem(answer, 2):
         return [problem]
     store: dict[str, bytes] = {}
-    with _mounted("if-match", answer, store) as (url, path, errors):
+    path = "/exercise/16-if-match"
+    with mounted(path, answer, store) as (url, errors):
         store[path] = _ORIGINAL
         loaded = _get(url, errors)
         current = loaded.response.header("ETag") if loaded.response else None
@@ -367,7 +334,8 @@ def _cors(answer: Any) -> list[str]:
     if problem := _shape_problem(answer, 2):
         return [problem]
     store: dict[str, bytes] = {}
-    with _mounted("cors", answer, store) as (url, path, errors):
+    path = "/exercise/16-cors"
+    with mounted(path, answer, store) as (url, errors):
         store[path] = b'{"title": "Version one"}'
         current = etag_for(store[path])
         wanted = (*_WANTED, ("If-Match", current))
