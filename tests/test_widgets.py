@@ -93,7 +93,7 @@ def test_a_notebook_shows_the_widget_with_a_steady_text_form(builder: RequestBui
 def test_the_factory_uses_the_server_given(server: nocontent.Server) -> None:
     made = request_builder(server)
     assert made.server is server
-    assert made.grace == 0.5
+    assert made.grace is None  # the checker's default wait (tests/test_grace.py)
     made.close()
     assert made.send.comm is None
 

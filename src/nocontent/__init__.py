@@ -17,6 +17,7 @@ from ._cors import (
     unsafe_request_header_names,
 )
 from ._editor import browser_url
+from ._frames import Frame, FrameExchange
 from ._framing import (
     ends_at_header_section,
     may_carry_content,
@@ -25,6 +26,7 @@ from ._framing import (
 )
 from ._http import Request, Response, WireResponse, parse_response
 from ._misbehave import KINDS as MISBEHAVIOURS
+from ._misbehave_frames import FRAME_KINDS as FRAME_MISBEHAVIOURS
 from ._progress import progress
 from ._server import Record, Server, serve
 from ._store import Document, DocumentStore, etag_for
@@ -41,6 +43,7 @@ from ._wire import (
 )
 
 __all__ = [
+    "FRAME_MISBEHAVIOURS",
     "MISBEHAVIOURS",
     "RULES",
     "App",
@@ -49,6 +52,8 @@ __all__ = [
     "DocumentStore",
     "Exchange",
     "Finding",
+    "Frame",
+    "FrameExchange",
     "Freshness",
     "Level",
     "LocalProtocolError",
@@ -58,6 +63,7 @@ __all__ = [
     "Response",
     "Rule",
     "Server",
+    "TLSServer",
     "WireResponse",
     "__version__",
     "browser_url",
@@ -86,3 +92,12 @@ __all__ = [
     "unsafe_request_header_names",
     "visible",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``TLSServer`` is imported on first use: it needs cryptography and aioquic."""
+    if name == "TLSServer":
+        from ._tls import TLSServer
+
+        return TLSServer
+    raise AttributeError(f"module 'nocontent' has no attribute {name!r}")

@@ -16,16 +16,30 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 
+from ._browserlab import BrowserLab
 from ._editor import Editor
+from ._frame_reply import FrameReply, as_written_frames
 from ._framing import ends_at_header_section, may_carry_content
-from ._http import Headers, Request, Response, http_date, reason_phrase, render_as_written
+from ._http import (
+    Headers,
+    Request,
+    Response,
+    reason_phrase,
+    render_as_written,
+    split_target,
+)
 from ._misbehave import KINDS, RawReply, misbehave
+from ._misbehave_frames import FRAME_KINDS, frame_misbehave
+from ._preconditions import evaluate
 from ._store import Document, DocumentStore, Failed, evaluate_preconditions
 from ._version import __version__
 
 __all__ = ["App", "Beacon", "Handler", "Reply"]
 
-Reply = Response | RawReply
+Reply = Response | RawReply | FrameReply
+"""A FrameReply answers HTTP/2 and HTTP/3 requests only, a RawReply HTTP/1.1 ones only."""
+FRAME_VERSIONS = ("HTTP/2", "HTTP/3")
+"""Request versions whose responses are frames."""
 Handler = Callable[[Request], Response]
 """A learner's handler: a request in, a response out, sent as written."""
 
@@ -53,10 +67,13 @@ ROUTES = (
     ("GET /cache/max-age/{n}", "204 with Cache-Control: max-age=n"),
     ("GET /cache/no-store", "204 with Cache-Control: no-store"),
     ("ANY /misbehave/{kind}", "a deliberately broken 204: " + ", ".join(KINDS)),
+    ("ANY /misbehave/{kind}", "over HTTP/2 and HTTP/3: " + ", ".join(FRAME_KINDS)),
     ("GET, HEAD /editor", "a page that edits ?doc={name} and saves it with PUT and If-Match"),
     ("GET, HEAD /editor/form", "forms answered 204, 205 and 200; ?format=json: what arrived"),
     ("POST /editor/form/save", "204, or a 200 page with ?answer=200; the fields are recorded"),
     ("POST /editor/form/reset", "205 Reset Content; recorded too"),
+    ("GET /browser-lab", "a page that runs 204 experiments in a browser and reports back"),
+    ("GET /browser-lab/results", "the results the page POSTed there, as JSON"),
 )
 
 _EXTRA_HEADERS: dict[int, Headers] = {
@@ -156,6 +173,7 @@ class App:
         self._beacon_lock = threading.Lock()
         self.mounts: dict[str, Handler] = {}
         self.editor = Editor()
+        self.browser_lab = BrowserLab()
         self._heuristic_modified = int(time.time()) - HEURISTIC_AGE
         self._routes: list[tuple[re.Pattern[str], Callable[..., Reply]]] = [
             (re.compile(r"/"), self._index),
@@ -169,11 +187,18 @@ class App:
             (re.compile(r"/editor"), self.editor.page),
             (re.compile(r"/editor/form"), self.editor.form),
             (re.compile(r"/editor/form/(save|reset)"), self.editor.submit),
+            (re.compile(r"/browser-lab(/.*)?"), self.browser_lab.route),
         ]
 
     def handle(self, request: Request, now: float) -> Reply:
         """Answer ``request``; ``now`` is the time the server puts in Date."""
-        path = request.target.split("?", 1)[0]
+        self.browser_lab.saw(request)  # counted when it carries a browser-lab key
+        scheme, target = split_target(request.method, request.target)
+        if scheme not in (None, "http"):
+            # RFC 9110 §7.4: an origin server "MUST reject a request if any scheme-specific
+            # requirements for the target URI are not met"; an https URI is one only over TLS.
+            return _text(421, f"this server answers http URIs over plain TCP, not {scheme} ones")
+        path = target.split("?", 1)[0]
         if path in self.mounts:
             return self._as_written(request, now, self.mounts[path])
         for pattern, route in self._routes:
@@ -191,6 +216,10 @@ class App:
         """
         response = handler(request)
         common = (("Date", formatdate(now, usegmt=True)), ("Server", SERVER))
+        if request.version in FRAME_VERSIONS:
+            return as_written_frames(Response(status=response.status,
+                                              headers=(*common, *response.headers),
+                                              body=response.body))
         data = render_as_written(
             Response(status=response.status, headers=(*common, *response.headers),
                      body=response.body, reason=response.reason)
@@ -218,8 +247,11 @@ class App:
         cors: Headers = ()
         origin = request.header("origin")
         if origin is not None:
-            cors = (("Access-Control-Allow-Origin", origin), ("Vary", "Origin"),
-                    ("Access-Control-Expose-Headers", "ETag, Last-Modified, Preference-Applied"))
+            cors = (("Access-Control-Allow-Origin", origin), ("Vary", "Origin"))
+            # ?expose=none leaves Expose-Headers out, for the browser lab's contrast.
+            if "expose=none" not in request.target.partition("?")[2].split("&"):
+                cors += (("Access-Control-Expose-Headers",
+                          "ETag, Last-Modified, Preference-Applied"),)
         if method == "OPTIONS":
             return self._options(request, cors)
         if method in ("GET", "HEAD"):
@@ -377,16 +409,21 @@ class App:
         return Response(status=204, headers=headers)
 
     def _cache_heuristic(self, request: Request, now: float) -> Reply:
-        """204 with one Last-Modified for the server's life, honouring If-Modified-Since.
+        """204 with one Last-Modified for the server's life, its preconditions honoured.
 
-        RFC 9110 §13.1.3: a GET whose If-Modified-Since is not earlier than
-        Last-Modified gets 304, as a cache that revalidates expects.
+        They are evaluated as for /docs/ (RFC 9110 §13.2.2), for a representation
+        with a Last-Modified and no ETag: a GET whose If-Modified-Since is not
+        earlier than Last-Modified gets 304, as a cache that revalidates expects
+        (§13.1.3), unless the request has If-None-Match, which then decides.
         """
-        if request.method in ("GET", "HEAD"):
-            since = http_date(request.header("if-modified-since"))
-            if since is not None and self._heuristic_modified <= since:
-                return Response(status=304)
         modified = formatdate(self._heuristic_modified, usegmt=True)
+        if request.method in ("GET", "HEAD"):
+            failed = evaluate(request.method, request.headers, exists=True, etag=None,
+                              last_modified=modified)
+            if failed is not None and failed.status == 304:
+                return Response(status=304)
+            if failed is not None:
+                return _text(failed.status, failed.reason)
         return self._cache(request, (("Last-Modified", modified),))
 
     def _cache_max_age(self, request: Request, now: float, seconds: str) -> Reply:
@@ -396,6 +433,13 @@ class App:
         return self._cache(request, (("Cache-Control", "no-store"),))
 
     def _misbehave(self, request: Request, now: float, kind: str) -> Reply:
+        if request.version in FRAME_VERSIONS:
+            frames = frame_misbehave(kind, (("date", formatdate(now, usegmt=True)),
+                                            ("server", SERVER)))
+            if frames is None:
+                return _text(404, f"unknown kind {kind} over {request.version}; "
+                             f"kinds: {', '.join(FRAME_KINDS)}")
+            return frames
         common = f"Date: {formatdate(now, usegmt=True)}\r\nServer: {SERVER}\r\n"
         reply = misbehave(kind, common)
         if reply is None:

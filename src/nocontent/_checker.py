@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._frame_checks import FRAME_CHECKS
+from ._frames import FrameExchange
 from ._framing import may_send_content_length, may_send_transfer_encoding
 from ._http import (
     Headers,
@@ -29,7 +31,7 @@ from ._http import (
     reason_phrase,
     requests_in,
 )
-from ._wire import Exchange, build_request, exchange
+from ._wire import GRACE, Exchange, build_request, conversation
 
 __all__ = [
     "CHANGES",
@@ -40,6 +42,7 @@ __all__ = [
     "Report",
     "Rule",
     "check",
+    "grace_for",
     "judge",
     "rule",
 ]
@@ -227,6 +230,62 @@ RULES: tuple[Rule, ...] = (
         rfc="RFC 9110 §15.3.1",
         message="an empty 200 to a change: 204 No Content would say so in the status line",
     ),
+    # -- HTTP/2 and HTTP/3 (judged on a FrameExchange) --------------------------------
+    # Not a rule of its own: no complete response on the request's stream (reset,
+    # connection closed, timed out, no :status).
+    Rule(
+        id="no-response-stream",
+        level=_MUST,
+        rfc="RFC 9113 §8.1, RFC 9114 §4.1",
+        message="no complete HTTP/2 or HTTP/3 response came back on the request's stream",
+    ),
+    # RFC 9110 §15.3.5: a 204 "cannot contain content or trailers". RFC 9113 §8.1.1: a
+    # malformed response is one that is "invalid due to the presence of extraneous frames"
+    # ...; "Malformed requests or responses that are detected MUST be treated as a stream
+    # error (Section 5.4.2) of type PROTOCOL_ERROR" and "Clients MUST NOT accept a
+    # malformed response."
+    Rule(
+        id="204-data",
+        level=_MUST,
+        rfc="RFC 9110 §15.3.5, RFC 9113 §8.1.1",
+        message="a 204 cannot contain content: DATA after its HEADERS frame",
+    ),
+    Rule(
+        id="204-trailers",
+        level=_MUST,
+        rfc="RFC 9110 §15.3.5",
+        message="a 204 cannot contain trailers",
+    ),
+    # RFC 9113 §8.1.1: "A response that is defined to have no content, as described in
+    # Section 6.4.1 of [HTTP], MAY have a non-zero content-length header field, even though
+    # no content is included in DATA frames." RFC 9114 §4.1.2 says the same for HTTP/3.
+    # The sender's MUST NOT (RFC 9110 §8.6) is 204-content-length, reported beside it.
+    Rule(
+        id="204-content-length-tolerated",
+        level=_INFO,
+        rfc="RFC 9113 §8.1.1, RFC 9114 §4.1.2",
+        message="not malformed in HTTP/2 or HTTP/3; a hazard where a gateway makes it HTTP/1.1",
+    ),
+    # RFC 9113 §8.2.2: "Any message containing connection-specific header fields MUST be
+    # treated as malformed"; they are Connection, Proxy-Connection, Keep-Alive,
+    # Transfer-Encoding and Upgrade. RFC 9114 §4.2: "any message containing
+    # connection-specific fields MUST be treated as malformed."
+    Rule(
+        id="connection-specific-field",
+        level=_MUST,
+        rfc="RFC 9113 §8.2.2, RFC 9114 §4.2",
+        message="an HTTP/2 or HTTP/3 message MUST NOT carry connection-specific fields",
+    ),
+    # RFC 9113 §8.2: "Field names MUST be converted to lowercase when constructing an
+    # HTTP/2 message"; §8.1.1 counts "the inclusion of uppercase field names" as malformed.
+    # RFC 9114 §4.2: "A request or response containing uppercase characters in field names
+    # MUST be treated as malformed."
+    Rule(
+        id="uppercase-field-name",
+        level=_MUST,
+        rfc="RFC 9113 §8.2, RFC 9114 §4.2",
+        message="HTTP/2 and HTTP/3 field names are lowercase; an uppercase one is malformed",
+    ),
 )
 """Every rule the checker knows, in the order findings are listed."""
 
@@ -265,7 +324,7 @@ class Report:
             :data:`RULES` order.
     """
 
-    exchange: Exchange
+    exchange: Exchange | FrameExchange
     findings: tuple[Finding, ...]
 
     @property
@@ -293,6 +352,8 @@ class Report:
         method = self.exchange.method
         if response is None:
             what = f"no response to {method}"
+        elif isinstance(self.exchange, FrameExchange):  # no reason phrase in HTTP/2 or HTTP/3
+            what = f"{response.status} to {method} over HTTP/{self.exchange.version}"
         else:
             reason = response.reason or reason_phrase(response.status)
             what = f"{response.status} {reason}".rstrip() + f" to {method}"
@@ -531,8 +592,11 @@ def _put_validator(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, 
 
 def _preference(ex: Exchange) -> str | None:
     """The ``return`` preference of the (first) request, per RFC 7240 §4.2, if any."""
-    found = requests_in(ex.request)
-    values = header_values(found[0][1], "prefer") if found else []
+    if isinstance(ex, FrameExchange):
+        values = header_values(ex.request_fields, "prefer")
+    else:
+        found = requests_in(ex.request)
+        values = header_values(found[0][1], "prefer") if found else []
     for value in ",".join(values).split(","):
         token = value.split(";")[0].strip().lower().replace(" ", "")
         if token in ("return=minimal", "return=representation"):
@@ -578,10 +642,31 @@ def _not_a_response(ex: Exchange) -> Finding:
     ))
 
 
-def judge(exchange: Exchange) -> Report:
-    """Judge one exchange against :data:`RULES`; pure, no I/O."""
+_VERSIONLESS: tuple[_Check, ...] = (_date, _cacheable, _put_validator, _empty_200)
+"""The checks that hold in every HTTP version, run on HTTP/2 and HTTP/3 exchanges too."""
+
+
+def _judge_frames(exchange: FrameExchange) -> list[Finding]:
     response = exchange.response
     if response is None:
+        detail = exchange.error or "no response"
+        return [Finding(rule=_BY_ID["no-response-stream"], detail=detail)]
+    checks = (*FRAME_CHECKS, *_VERSIONLESS)
+    return [Finding(rule=_BY_ID[rule_id], detail=detail)
+            for check_one in checks
+            for rule_id, detail in check_one(exchange, response)]  # type: ignore[arg-type]
+
+
+def judge(exchange: Exchange | FrameExchange) -> Report:
+    """Judge one exchange against :data:`RULES`; pure, no I/O.
+
+    An HTTP/1.1 :class:`Exchange` is judged on its bytes, a :class:`FrameExchange`
+    (HTTP/2 or HTTP/3) on its frames.
+    """
+    response = exchange.response
+    if isinstance(exchange, FrameExchange):
+        found = _judge_frames(exchange)
+    elif response is None:
         detail = exchange.error or "no response"
         if exchange.received:
             detail += f" (received {len(exchange.received)} bytes: {_show(exchange.received)})"
@@ -599,22 +684,66 @@ def judge(exchange: Exchange) -> Report:
     return Report(exchange=exchange, findings=tuple(found))
 
 
+LATE_GRACE = 0.5
+"""Seconds :func:`grace_for` listens while content a response announced has not arrived."""
+
+
+def grace_for(method: str, response: WireResponse, arrived: bytes) -> float:
+    """How long to keep listening after ``response``: the default wait of :func:`check`.
+
+    :data:`LATE_GRACE` (0.5 s) while content the header section announced is
+    missing: a Content-Length other than 0, or a Transfer-Encoding, on a
+    response that may carry neither (a 204: RFC 9110 §8.6, RFC 9112 §6.1),
+    with fewer bytes ``arrived`` after it than announced. That server meant a
+    body to follow and may write it late, as ``/misbehave/body-late`` does,
+    0.3 s after the header section. Any other response announces nothing
+    more, and bytes written with it are read at once, so the wire view's
+    short :data:`nocontent._wire.GRACE` (0.05 s) is enough. On a reply to
+    HEAD or a 304 these fields describe what a GET would have returned (RFC
+    9110 §8.6), not content of this message, so they announce nothing.
+    """
+    status, headers = response.status, response.headers
+    if header_values(headers, "transfer-encoding") and not may_send_transfer_encoding(
+        status, method
+    ):
+        missing = not arrived
+    elif {value.strip() for value in header_values(headers, "content-length")} - {"0"} and (
+        not may_send_content_length(status, method)
+    ):
+        declared = _declared_length(headers)
+        missing = declared is None or len(arrived) < declared
+    else:
+        missing = False
+    return LATE_GRACE if missing else GRACE
+
+
 def check(
     url: str,
     method: str = "GET",
     headers: Sequence[tuple[str, str]] = (),
     body: bytes = b"",
     *,
-    grace: float = 0.5,
+    grace: float | None = None,
     timeout: float = 5.0,
+    http_version: int = 1,
+    ca_file: str | None = None,
 ) -> Report:
     """Send one request to ``url`` on a new connection and judge the reply.
 
-    ``grace`` is how long to keep listening after the response ends; half a
-    second catches a stray body sent a moment after a 204's header section.
+    ``grace`` is how long to keep listening after the response ends, for
+    stray bytes: by default :func:`grace_for` decides (half a second after a
+    204 that announced a body not yet received, 0.05 s otherwise); a number
+    listens that long after any response.
     Raises :class:`nocontent.LocalProtocolError` for a request that is not
     valid HTTP (nothing is sent) and :class:`OSError` when the server cannot
     be reached.
     """
+    if http_version != 1:  # HTTP/2 or HTTP/3: judged on the frames
+        from ._frame_client import frame_exchange  # needs h2 and aioquic: imported on use
+
+        return judge(frame_exchange(url, method, headers, body, http_version=http_version,
+                                    grace=GRACE if grace is None else grace, timeout=timeout,
+                                    ca_file=ca_file))
     request = build_request(method, url, headers, body)
-    return judge(exchange(url, method, raw=request, grace=grace, timeout=timeout))
+    listen = grace_for if grace is None else grace
+    return judge(conversation(url, [(method, request)], grace=listen, timeout=timeout)[0])

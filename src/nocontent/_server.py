@@ -1,5 +1,9 @@
 """The embedded HTTP/1.1 server: sockets and threads around :class:`nocontent._app.App`.
 
+A connection that opens with the HTTP/2 preface is handed to
+:func:`nocontent._h2.serve_h2` in the same thread; ``serve(tls=True)`` starts a
+:class:`nocontent._tls.TLSServer`, which adds TLS and HTTP/3.
+
 One thread accepts; each connection gets a thread that reads requests,
 asks the app, and writes replies, keeping the connection alive between them.
 Nothing here prints: what happened is kept in :attr:`Server.exchanges`.
@@ -20,6 +24,7 @@ from email.utils import formatdate
 from ._app import SERVER, App, Handler, Reply
 from ._http import (
     MAX_BODY,
+    Headers,
     ProtocolError,
     RemoteProtocolError,
     Request,
@@ -31,9 +36,10 @@ from ._http import (
     reason_phrase,
     render_response,
     request_body_length,
-    split_head,
+    split_request_head,
 )
 from ._misbehave import RawReply
+from ._peer import same_user
 
 __all__ = ["Record", "Server", "serve"]
 
@@ -59,8 +65,11 @@ class Record:
         method: the request method (empty when the request could not be parsed).
         target: the request target.
         status: the status the server sent.
-        received: the request bytes, cut to :data:`RECORD_BYTES`.
-        sent: the reply bytes, cut to :data:`RECORD_BYTES`.
+        received: the request bytes, cut to :data:`RECORD_BYTES`; over HTTP/2 and
+            HTTP/3, the frames of the request's stream.
+        sent: the reply bytes, cut to :data:`RECORD_BYTES`; over HTTP/2 and HTTP/3,
+            the frames of the response.
+        version: the protocol: ``"HTTP/1.1"`` (for HTTP/1.0 too), ``"HTTP/2"`` or ``"HTTP/3"``.
     """
 
     method: str
@@ -68,6 +77,7 @@ class Record:
     status: int
     received: bytes
     sent: bytes
+    version: str = "HTTP/1.1"
 
 
 class _Closed(Exception):
@@ -121,7 +131,7 @@ class _Connection:
         while not self.buffer:
             self.fill(deadline)
         deadline = time.monotonic() + READ_TIMEOUT
-        while (end := split_head(self.buffer)) is None:
+        while (end := split_request_head(self.buffer)) is None:
             self.fill(deadline)
         method, target, version, headers = parse_request_head(bytes(self.buffer[:end]))
         length = request_body_length(headers)
@@ -158,11 +168,14 @@ class Server:
         url: the base URL, such as ``http://127.0.0.1:49152``.
         app: the routes and their state (document store, beacons).
         exchanges: the last :data:`RECORD_LIMIT` exchanges, oldest first.
+        refused_other_users: connections closed unread because another Unix user's
+            socket made them (learners kept apart on a shared host; see ``_peer.py``).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, app: App | None = None) -> None:
         self.app = app or App()
         self.exchanges: deque[Record] = deque(maxlen=RECORD_LIMIT)
+        self.refused_other_users = 0
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._connections: dict[socket.socket, threading.Thread] = {}
@@ -211,6 +224,7 @@ class Server:
         self.app.store.reset()
         self.app.beacons.clear()
         self.app.editor.reset()
+        self.app.browser_lab.reset()
         self.exchanges.clear()
 
     def stop(self) -> None:
@@ -248,6 +262,10 @@ class Server:
             sock, _ = self._listener.accept()
         except OSError:
             return
+        if not same_user(sock):
+            self.refused_other_users += 1
+            sock.close()
+            return
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         with self._lock:
             # Threads that ended are forgotten here, not by themselves, so that
@@ -266,9 +284,21 @@ class Server:
             self._connections[sock] = thread
         thread.start()
 
-    def _serve_connection(self, sock: socket.socket) -> None:
+    def _serve_connection(self, sock: socket.socket, extra: Headers = ()) -> None:
+        """Serve HTTP/1.1, or HTTP/2 when the connection opens with its preface (RFC 9113 §3.3).
+
+        ``extra`` is for fields every compliant HTTP/2 response carries (the TLS server's Alt-Svc).
+        """
         connection = _Connection(sock, self._stopping)
         try:
+            while (http2 := _opens_http2(connection.buffer)) is None:
+                connection.fill(time.monotonic() + IDLE_TIMEOUT)
+            if http2:
+                from ._h2 import serve_h2  # imported on first use: h2 is needed only here
+
+                serve_h2(sock, bytes(connection.buffer), app=self.app, record=self._record,
+                         stopping=self._stopping, extra=extra)
+                return
             while True:
                 try:
                     request, raw = connection.read_request()
@@ -338,24 +368,50 @@ class Server:
             method,
         )
 
-    def _record(self, method: str, target: str, status: int, received: bytes, sent: bytes) -> None:
+    def _record(self, method: str, target: str, status: int, received: bytes, sent: bytes,
+                version: str = "HTTP/1.1") -> None:
         self.exchanges.append(Record(method=method, target=target, status=status,
-                                     received=received[:RECORD_BYTES], sent=sent[:RECORD_BYTES]))
+                                     received=received[:RECORD_BYTES], sent=sent[:RECORD_BYTES],
+                                     version=version))
+
+
+_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+
+
+def _opens_http2(buffer: bytes | bytearray) -> bool | None:
+    """Whether a connection opens with the HTTP/2 client preface; None until it can tell."""
+    start = bytes(buffer[: len(_PREFACE)])
+    if not _PREFACE.startswith(start):
+        return False
+    return True if len(start) == len(_PREFACE) else None
 
 
 _shared: Server | None = None
+_shared_tls: Server | None = None
 _shared_lock = threading.Lock()
 
 
-def serve(host: str = "127.0.0.1", port: int = 0) -> Server:
+def serve(host: str = "127.0.0.1", port: int = 0, *, tls: bool = False) -> Server:
     """Start the embedded server in background threads, or return the one running.
 
     It binds loopback on a free port by default; any other address must be
     asked for. Calling it again in the same process (re-running a notebook
     cell) returns the running server instead of starting a second one.
+
+    Both answer HTTP/1.1 and, on a connection that opens with the HTTP/2
+    preface, HTTP/2. With ``tls=True`` it is a second server, with routes and
+    records of its own: a :class:`nocontent.TLSServer` answering ``https://``
+    (HTTP/1.1 or HTTP/2, chosen by ALPN) and HTTP/3 over QUIC on the same port
+    number, with a certificate made at start (its CA in ``server.ca_file``).
     """
-    global _shared
+    global _shared, _shared_tls
     with _shared_lock:
+        if tls:
+            if _shared_tls is None or not _shared_tls.running:
+                from ._tls import TLSServer  # imported on first use: cryptography, aioquic
+
+                _shared_tls = TLSServer(host, port)
+            return _shared_tls
         if _shared is not None and _shared.running:
             return _shared
         _shared = Server(host, port)
@@ -363,16 +419,18 @@ def serve(host: str = "127.0.0.1", port: int = 0) -> Server:
 
 
 def _forget(server: Server) -> None:
-    global _shared
+    global _shared, _shared_tls
     with _shared_lock:
         if _shared is server:
             _shared = None
+        if _shared_tls is server:
+            _shared_tls = None
 
 
 def _stop_shared() -> None:
-    server = _shared
-    if server is not None:
-        server.stop()
+    for server in (_shared, _shared_tls):
+        if server is not None:
+            server.stop()
 
 
 atexit.register(_stop_shared)

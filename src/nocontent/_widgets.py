@@ -52,11 +52,19 @@ from ._builder import (
     to_request_bytes,
     validate,
 )
-from ._checker import Level, Report, judge
+from ._checker import Level, Report, grace_for, judge
 from ._http import MAX_BODY, reason_phrase
 from ._server import Server, serve
 from ._store import SEED
-from ._wire import Exchange, LocalProtocolError, build_request, exchange, exchange_twice, visible
+from ._wire import (
+    Exchange,
+    LocalProtocolError,
+    build_request,
+    conversation,
+    exchange,
+    exchange_twice,
+    visible,
+)
 
 __all__ = [
     "CACHE_TARGETS",
@@ -400,7 +408,7 @@ class RequestBuilder:
         body: str = "",
         then: str | None = None,
         sections: Iterable[str] = OPEN_SECTIONS,
-        grace: float = 0.5,
+        grace: float | None = None,
         history: int = HISTORY,
     ) -> None:
         w = _ipywidgets()
@@ -703,12 +711,13 @@ class RequestBuilder:
             return None
         url = self.server.url + state.target
         second = None
+        listen = grace_for if self.grace is None else self.grace
         if then is None:
             data = to_request_bytes(state, self.server.url)
-            first = exchange(url, state.method, raw=data, grace=self.grace)
+            [first] = conversation(url, [(state.method, data)], grace=listen)
         else:
             first, second = exchange_twice(url, state.method, fields(state), body_bytes(state),
-                                           then=then, grace=self.grace)
+                                           then=then, grace=listen)
         self._count += 1
         sent = Sent(number=self._count, state=state, exchange=first, report=judge(first),
                     second=second, second_report=None if second is None else judge(second),
@@ -789,7 +798,7 @@ def request_builder(
     body: str = "",
     then: str | None = None,
     sections: Iterable[str] = OPEN_SECTIONS,
-    grace: float = 0.5,
+    grace: float | None = None,
 ) -> RequestBuilder:
     """A request builder for the embedded server (:func:`nocontent.serve` by default).
 
@@ -802,7 +811,9 @@ def request_builder(
     none). ``sections`` names the sections shown unfolded, from
     ``"request"``, ``"response"``, ``"copy"`` and ``"history"``. ``grace`` is
     how long it listens after a response ends for bytes left on the
-    connection; half a second catches a late stray body.
+    connection: by default as :func:`nocontent.check` does (half a second
+    after a 204 that announced a body not yet received, so a late stray body
+    is caught; 0.05 s otherwise); a number listens that long every time.
     """
     return RequestBuilder(server, method=method, target=target, headers=headers, body=body,
                           then=then, sections=sections, grace=grace)

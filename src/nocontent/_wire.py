@@ -10,8 +10,9 @@ import re
 import select
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, overload
 from urllib.parse import urlsplit
 
 from ._http import (
@@ -23,6 +24,9 @@ from ._http import (
     render_request,
     token_problem,
 )
+
+if TYPE_CHECKING:
+    from ._frames import FrameExchange
 
 __all__ = [
     "Exchange",
@@ -36,6 +40,10 @@ __all__ = [
 
 GRACE = 0.05
 """Seconds to keep listening after a response ended, for bytes left on the connection."""
+
+Grace = float | Callable[[str, WireResponse, bytes], float]
+"""How long to listen after the last response: seconds, or a function of the request's
+method, the response and the bytes already read after it that returns the seconds."""
 
 
 class LocalProtocolError(ValueError):
@@ -204,7 +212,7 @@ def conversation(
     requests: Sequence[tuple[str, bytes]],
     *,
     pause: float = 0.0,
-    grace: float = GRACE,
+    grace: Grace = GRACE,
     timeout: float = 5.0,
 ) -> list[Exchange]:
     """Send ``requests`` (pairs of method and bytes) one after another on one connection.
@@ -237,7 +245,10 @@ def conversation(
                 )
                 break
             last = index == len(requests) - 1
-            wait = grace if last else pause
+            if not last:
+                wait = pause
+            else:
+                wait = grace(method, message, bytes(buffer)) if callable(grace) else grace
             until = time.monotonic() + wait
             try:
                 while open_ and time.monotonic() < until:
@@ -254,6 +265,22 @@ def conversation(
     return exchanges
 
 
+@overload
+def exchange(
+    url: str, method: str = ..., headers: Sequence[tuple[str, str]] = ..., body: bytes = ...,
+    *, raw: bytes | None = ..., grace: float = ..., timeout: float = ...,
+    http_version: Literal[1] = ..., ca_file: str | None = ...,
+) -> Exchange: ...
+
+
+@overload
+def exchange(
+    url: str, method: str = ..., headers: Sequence[tuple[str, str]] = ..., body: bytes = ...,
+    *, raw: None = ..., grace: float = ..., timeout: float = ...,
+    http_version: Literal[2, 3], ca_file: str | None = ...,
+) -> FrameExchange: ...
+
+
 def exchange(
     url: str,
     method: str = "GET",
@@ -263,11 +290,24 @@ def exchange(
     raw: bytes | None = None,
     grace: float = GRACE,
     timeout: float = 5.0,
-) -> Exchange:
+    http_version: int = 1,
+    ca_file: str | None = None,
+) -> Exchange | FrameExchange:
     """Send one request to ``url`` on a new connection and capture the exact reply.
 
-    ``raw`` sends those bytes instead of building a request.
+    ``raw`` sends those bytes instead of building a request (HTTP/1.1 only).
+    With ``http_version=2`` (h2c on http://, h2 on https://) or ``3`` (QUIC,
+    https:// only) it returns a :class:`nocontent.FrameExchange` that holds
+    every frame; ``ca_file`` is the CA to trust for https://, by default that
+    of the ``serve(tls=True)`` server on the URL's port.
     """
+    if http_version != 1:
+        if raw is not None:
+            raise LocalProtocolError("raw bytes are for HTTP/1.1; HTTP/2 and 3 send frames")
+        from ._frame_client import frame_exchange  # needs h2 and aioquic: imported on use
+
+        return frame_exchange(url, method, headers, body, http_version=http_version,
+                              grace=grace, timeout=timeout, ca_file=ca_file)
     data = raw if raw is not None else build_request(method, url, headers, body)
     return conversation(url, [(method, data)], grace=grace, timeout=timeout)[0]
 
@@ -280,7 +320,7 @@ def exchange_twice(
     *,
     then: str = "/",
     pause: float = 0.0,
-    grace: float = GRACE,
+    grace: Grace = GRACE,
     timeout: float = 5.0,
 ) -> tuple[Exchange, Exchange]:
     """Send a request, then ``GET then`` on the same connection, as a keep-alive client would.

@@ -1,0 +1,220 @@
+"""The embedded server's HTTP/3: QUIC on UDP with ``aioquic``, in a thread of its own.
+
+The TLS server starts one :class:`H3Server` on the same port number as its
+TCP listener. It runs an asyncio event loop in one background thread; the
+routes are called in that thread, like the other transports call them in
+theirs, and answer with the same frames (:mod:`nocontent._frame_reply`).
+
+Limits: QUIC's own flow control (at most 1 MiB per stream and per connection
+in flight, aioquic's default), at most 128 concurrent request streams
+(aioquic's MAX_STREAMS), :data:`IDLE_TIMEOUT` seconds of silence, and the
+same 431 and 413 answers as HTTP/1.1 and HTTP/2 for oversized header sections
+and content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from typing import Any
+
+from aioquic.asyncio import QuicConnectionProtocol, serve
+from aioquic.asyncio.server import QuicServer
+from aioquic.h3.connection import H3_ALPN, ErrorCode, H3Connection
+from aioquic.h3.events import DataReceived, HeadersReceived
+from aioquic.quic.configuration import QuicConfiguration
+from aioquic.quic.connection import QuicConnection
+from aioquic.quic.events import ProtocolNegotiated, QuicEvent, StreamDataReceived, StreamReset
+
+from ._app import SERVER, App, Reply
+from ._frame_reply import FrameReply, HeadersPart, frames_for, text_reply
+from ._http import MAX_BODY, MAX_HEAD, Request
+
+__all__ = ["H3Server"]
+
+IDLE_TIMEOUT = 15.0
+"""Seconds a QUIC connection may stay silent before it is closed."""
+RECORD_BYTES = 4096
+"""How many bytes of a stream's frames a record keeps."""
+
+Record = Callable[..., None]
+
+
+class _Tap:
+    """The QUIC connection as H3Connection sees it, keeping the bytes written to request streams.
+
+    H3Connection writes whole frames with ``send_stream_data``; the tap keeps
+    them per stream, so that a record shows the frames of the response.
+    """
+
+    def __init__(self, quic: QuicConnection) -> None:
+        self._quic = quic
+        self.sent: dict[int, bytearray] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._quic, name)
+
+    def send_stream_data(self, stream_id: int, data: bytes, end_stream: bool = False) -> None:
+        if stream_id % 4 == 0:  # a client-initiated bidirectional stream: a request's
+            kept = self.sent.setdefault(stream_id, bytearray())
+            kept += data[: max(RECORD_BYTES - len(kept), 0)]
+        self._quic.send_stream_data(stream_id, data, end_stream)
+
+
+@dataclass(eq=False)
+class _Incoming:
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    body: bytearray = field(default_factory=bytearray)
+    raw: bytearray = field(default_factory=bytearray)
+    refused: bool = False
+
+
+def _request(fields: list[tuple[str, str]], body: bytes) -> Request:
+    pseudo = {name: value for name, value in fields if name.startswith(":")}
+    headers = tuple((name, value) for name, value in fields if not name.startswith(":"))
+    authority = pseudo.get(":authority")
+    if authority and not any(name == "host" for name, _ in headers):
+        headers = (("host", authority), *headers)
+    return Request(method=pseudo.get(":method", ""), target=pseudo.get(":path", ""),
+                   version="HTTP/3", headers=headers, body=body)
+
+
+class _Protocol(QuicConnectionProtocol):
+    """One QUIC connection: HTTP/3 requests in, the routes' answers out."""
+
+    def __init__(self, *args: Any, owner: H3Server, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._owner = owner
+        self._tap: _Tap | None = None
+        self._h3: H3Connection | None = None
+        self._incoming: dict[int, _Incoming] = {}
+
+    def quic_event_received(self, event: QuicEvent) -> None:
+        if isinstance(event, ProtocolNegotiated) and event.alpn_protocol in H3_ALPN:
+            self._tap = _Tap(self._quic)
+            self._h3 = H3Connection(self._tap)  # type: ignore[arg-type]
+        if self._h3 is None:
+            return
+        if isinstance(event, StreamDataReceived) and event.stream_id % 4 == 0:
+            incoming = self._incoming.setdefault(event.stream_id, _Incoming())
+            incoming.raw += event.data[: max(RECORD_BYTES - len(incoming.raw), 0)]
+        if isinstance(event, StreamReset):
+            self._incoming.pop(event.stream_id, None)
+        for h3_event in self._h3.handle_event(event):
+            if isinstance(h3_event, (HeadersReceived, DataReceived)):
+                self._received(h3_event)
+
+    def _received(self, event: HeadersReceived | DataReceived) -> None:
+        incoming = self._incoming.setdefault(event.stream_id, _Incoming())
+        if incoming.refused:
+            return
+        if isinstance(event, HeadersReceived) and not incoming.fields:
+            incoming.fields = [(n.decode("latin-1"), v.decode("latin-1"))
+                               for n, v in event.headers]
+            size = sum(len(n) + len(v) + 32 for n, v in incoming.fields)  # RFC 9114 §4.2.2
+            if size > MAX_HEAD:
+                self._refuse(event.stream_id, incoming, 431,
+                             f"header section of {size} bytes; the limit is {MAX_HEAD}")
+                return
+        elif isinstance(event, DataReceived):
+            incoming.body += event.data
+            if len(incoming.body) > MAX_BODY:
+                self._refuse(event.stream_id, incoming, 413, f"content over {MAX_BODY} bytes")
+                return
+        if event.stream_ended:
+            incoming = self._incoming.pop(event.stream_id)
+            try:
+                self._answer(event.stream_id, incoming)
+            except Exception:  # nothing may reach the event loop's log (a notebook's stderr)
+                self._quic.reset_stream(event.stream_id, ErrorCode.H3_INTERNAL_ERROR)
+                self.transmit()
+
+    def _refuse(self, stream_id: int, incoming: _Incoming, status: int, message: str) -> None:
+        incoming.refused = True
+        incoming.body.clear()
+        self._answer(stream_id, incoming, text_reply(status, message))
+        # "it MAY abort reading the request stream, send a complete response, and cleanly
+        # close the sending part of the stream" (RFC 9114 §4.1), with H3_NO_ERROR.
+        self._quic.stop_stream(stream_id, ErrorCode.H3_NO_ERROR)
+
+    def _answer(self, stream_id: int, incoming: _Incoming, refusal: Reply | None = None) -> None:
+        assert self._h3 is not None and self._tap is not None
+        request = _request(incoming.fields, bytes(incoming.body))
+        now = time.time()
+        reply: Reply | FrameReply
+        if refusal is not None:
+            reply = refusal
+        else:
+            try:
+                reply = self._owner.app.handle(request, now)
+            except Exception as exc:  # a bug in a route must not end the connection
+                reply = text_reply(500, type(exc).__name__)
+        common = (("date", formatdate(now, usegmt=True)), ("server", SERVER))
+        frames = frames_for(reply, request.method, common)
+        for part in frames.parts:
+            if isinstance(part, HeadersPart):
+                self._h3.send_headers(stream_id, [(n.encode("latin-1"), v.encode("latin-1"))
+                                                  for n, v in part.fields], part.end_stream)
+            else:
+                self._h3.send_data(stream_id, part.data, part.end_stream)
+        sent = bytes(self._tap.sent.pop(stream_id, b""))
+        self._owner.record(request.method, request.target, frames.status, bytes(incoming.raw),
+                           sent, version="HTTP/3")
+        self.transmit()
+
+
+class H3Server:
+    """HTTP/3 over QUIC on ``host``:``port`` (UDP), until :meth:`stop`.
+
+    Raises OSError when the UDP port cannot be bound.
+    """
+
+    def __init__(self, host: str, port: int, certificates: Any, *, app: App,
+                 record: Record) -> None:
+        self.app, self.record = app, record
+        self._configuration = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN,
+                                                idle_timeout=IDLE_TIMEOUT)
+        self._configuration.load_cert_chain(certificates.cert_file, certificates.key_file)
+        self._loop = asyncio.new_event_loop()
+        self._server: QuicServer | None = None
+        self._error: BaseException | None = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(host, port),
+                                        name="nocontent-h3", daemon=True)
+        self._thread.start()
+        self._started.wait()
+        if self._error is not None:
+            self._thread.join()
+            raise self._error
+
+    def _protocol(self, *args: Any, **kwargs: Any) -> _Protocol:
+        return _Protocol(*args, owner=self, **kwargs)
+
+    def _run(self, host: str, port: int) -> None:
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._server = self._loop.run_until_complete(
+                serve(host, port, configuration=self._configuration,
+                      create_protocol=self._protocol))
+        except BaseException as exc:
+            self._error = exc
+            self._loop.close()
+            self._started.set()
+            return
+        self._started.set()
+        try:
+            self._loop.run_forever()
+        finally:
+            self._server.close()
+            self._loop.run_until_complete(asyncio.sleep(0))  # let the transport close
+            self._loop.close()
+
+    def stop(self) -> None:
+        """Close every QUIC connection and the UDP socket; wait for the thread to end."""
+        if self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
