@@ -67,6 +67,8 @@ def test_targets_come_from_the_routes_with_examples_filled_in() -> None:
         "/editor/form",
         "/editor/form/save",
         "/editor/form/reset",
+        "/browser-lab",
+        "/browser-lab/results",
     )
 
 

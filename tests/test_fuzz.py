@@ -19,6 +19,7 @@ The runs are reproducible: ``derandomize=True`` and no example database.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import re
 import socket
 from collections.abc import Callable, Sequence
@@ -61,6 +62,60 @@ def fuzz(examples: int) -> settings:
 TOKEN = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 REQUEST_LINE = re.compile(rb"(" + TOKEN + rb") ([^\x00-\x20\x7f]+) HTTP/([0-9])\.([0-9])")
 
+# The request target's grammar: RFC 3986, adopted by RFC 9110 §4.1 and RFC 9112 §3.2.
+PCT = rb"%[0-9A-Fa-f]{2}"
+PLAIN = rb"A-Za-z0-9\-._~!$&'()*+,;="  # unreserved and sub-delims ("!" among them)
+PCHAR = rb"(?:[" + PLAIN + rb":@]|" + PCT + rb")"
+QUERY = rb"(?:" + PCHAR + rb"|[/?])*"
+ORIGIN_FORM = re.compile(rb"(?:/" + PCHAR + rb"*)+(?:\?" + QUERY + rb")?")
+ABSOLUTE_URI = re.compile(  # scheme ":" ( "//" authority path-abempty / other paths ) [ "?" query ]
+    rb"([A-Za-z][A-Za-z0-9+\-.]*):(?://([^/?]*)(?:/" + PCHAR + rb"*)*|/?(?:" + PCHAR
+    + rb"+(?:/" + PCHAR + rb"*)*)?)(?:\?" + QUERY + rb")?")
+HOST_PORT = re.compile(rb"(\[[^\]]*\]|(?:[" + PLAIN + rb"]|" + PCT + rb")*)(?::([0-9]*))?")
+USERINFO = re.compile(rb"(?:[" + PLAIN + rb":]|" + PCT + rb")*")
+
+
+def host_ok(value: bytes, *, strict: bool = True) -> bool:
+    """uri-host [ ":" port ] (RFC 9110 §7.2). ``strict``: as an http origin (RFC 9110
+    §4.2.1), a real IPv6 address in brackets and a TCP port (at most 65535)."""
+    match = HOST_PORT.fullmatch(value)
+    if not match:
+        return False
+    host, port = match.groups()
+    if not strict:
+        return not host.startswith(b"[") or len(host) > 2
+    if host.startswith(b"[") and not re.fullmatch(rb"[vV][0-9A-Fa-f]+\.[" + PLAIN + rb":]+",
+                                                  host[1:-1]):
+        try:
+            ipaddress.IPv6Address(host[1:-1].decode("ascii"))
+        except ValueError:
+            return False
+        if b"%" in host:  # no zone id in RFC 3986's IPv6address
+            return False
+    return not port or (len(port) <= 5 and int(port) <= 65535)
+
+
+def target_ok(method: bytes, target: bytes) -> bool:
+    """Whether ``target`` is a request-target ``method`` may use (RFC 9112 §3.2.1-§3.2.4)."""
+    if target == b"*":
+        return method == b"OPTIONS"
+    if method == b"CONNECT":  # authority-form = uri-host ":" port
+        match = HOST_PORT.fullmatch(target)
+        return bool(match and match[1] and match[2] is not None and host_ok(target))
+    if target.startswith(b"/"):
+        return ORIGIN_FORM.fullmatch(target) is not None
+    match = ABSOLUTE_URI.fullmatch(target)
+    if not match:
+        return False
+    scheme, authority = match[1].lower(), match[2]
+    if scheme in (b"http", b"https"):  # RFC 9110 §4.2.1, §4.2.4: a host, no userinfo
+        return (authority is not None and b"@" not in authority
+                and authority[:1] not in (b"", b":") and host_ok(authority))
+    if authority is None:
+        return True
+    userinfo, _, rest = authority.rpartition(b"@")
+    return USERINFO.fullmatch(userinfo) is not None and host_ok(rest, strict=False)
+
 
 @dataclass
 class Verdict:
@@ -91,6 +146,8 @@ def judge_head(head: bytes) -> Verdict:
     match = REQUEST_LINE.fullmatch(line)
     if not match:  # §3: method SP request-target SP HTTP-version, nothing else
         return Verdict(400)
+    if not target_ok(match[1], match[2]):  # §3.2: the SHOULD-400 this server follows
+        return Verdict(400)
     if (match[3], match[4]) not in ((b"1", b"1"), (b"1", b"0")):
         return Verdict(505)
     fields = []
@@ -107,7 +164,10 @@ def judge_head(head: bytes) -> Verdict:
     version = f"HTTP/{match[3].decode()}.{match[4].decode()}"
     verdict = Verdict(None, match[1].decode("latin-1"), match[2].decode("latin-1"), version,
                       fields)
-    if version == "HTTP/1.1" and len(verdict.values(b"host")) != 1:  # §3.2
+    hosts = verdict.values(b"host")  # §3.2: none in HTTP/1.1, two, or an invalid one: 400
+    if len(hosts) > 1 or (version == "HTTP/1.1" and not hosts):
+        return Verdict(400)
+    if hosts and not host_ok(hosts[0]):
         return Verdict(400)
     return verdict
 
@@ -126,7 +186,8 @@ def framing(verdict: Verdict) -> tuple[str, int]:
             return "refuse", 400
         # Only SP and HTAB are whitespace here (OWS, RFC 9110 §5.6.3): "\x0bchunked" is not chunked.
         listed = [c.strip(b" \t").lower() for v in codings for c in v.split(b",")]
-        if listed[-1] != b"chunked":  # §6.3: the length cannot be determined
+        listed = [c for c in listed if c]  # RFC 9110 §5.6.1.2: empty elements are ignored
+        if not listed or listed[-1] != b"chunked":  # §6.3: the length cannot be determined
             return "refuse", 400
         return ("chunked", 0) if listed == [b"chunked"] else ("refuse", 501)
     if len(lengths) > 1:  # §6.3: differing values must be refused; equal ones may be
@@ -259,7 +320,8 @@ METHODS = [b"GET", b"HEAD", b"PUT", b"DELETE", b"OPTIONS", b"POST", b"get", b"G@
            b"M-SEARCH", b"", b"\xc9T\xc9", b"GET\x00"]
 TARGETS = [b"/status/204", b"/", b"/docs/welcome", b"/cache/no-store", b"*", b"/status/204?a=b",
            b"http://fuzz/status/204", b"", b"/a\rb", b"/a\x00", b"/\x7f", b"/caf\xe9",
-           b"/a\tb", b"/%0d%0a"]
+           b"/a\tb", b"/%0d%0a", b'/a"b', b"/a{b}", b"/a<b", b"/a#f", b"/a!b", b"fuzz:80",
+           b"https://fuzz/status/204", b"http://[::1]:80/status/204", b"http://fuzz:70000/"]
 VERSIONS = [b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b"HTTP/1.2", b"HTTP/0.9", b"http/1.1",
             b"HTTP/1", b"HTTP/11", b"HTTP/1.1 ", b"HTTP/\xb9.1", b"", b"HTTP/1.1\r"]
 GAPS = [b" ", b" ", b" ", b"  ", b"\t", b"", b"\r", b"\n", b"\x0b", b"\xa0"]
@@ -691,3 +753,14 @@ def test_judge_agrees_with_the_rfc_examples() -> None:
     assert framing(framed) == ("refuse", 400)
     framed = judge_head(b"PUT / HTTP/1.1\r\nHost: a\r\nContent-Length: 007\r\n\r\n")
     assert framing(framed) == ("length", 7)
+    framed = judge_head(b"PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: ,chunked\r\n\r\n")
+    assert framing(framed) == ("chunked", 0)
+    for target in (b"/a!b", b"/%7B", b"http://h:8/x?y", b"HTTP://h", b"urn:x", b"/a?b/c?"):
+        assert target_ok(b"GET", target), target
+    for target in (b'/"', b"/<", b"/{", b"/a#b", b"/caf\xe9", b"/%g0", b"*", b"http:///",
+                   b"http://u@h/", b"http://[::1/", b"http://h:65536/"):
+        assert not target_ok(b"GET", target), target
+    assert target_ok(b"OPTIONS", b"*") and target_ok(b"CONNECT", b"[::1]:443")
+    for host in (b"a b", b"a@b", b"[::1", b"h:65536"):
+        assert judge_head(b"GET / HTTP/1.1\r\nHost: " + host + b"\r\n\r\n").refusal == 400
+    assert judge_head(b"GET / HTTP/1.1\r\nHost: \r\n\r\n").refusal is None

@@ -22,11 +22,13 @@ from ._app import ROUTES
 from ._checker import HEURISTICALLY_CACHEABLE, Report
 from ._http import (
     MAX_BODY,
+    PATH_CHARACTERS,
     WireResponse,
     field_value_problem,
     header_values,
     http_date,
     reason_phrase,
+    target_problem,
     token_problem,
 )
 from ._misbehave import KINDS
@@ -220,7 +222,6 @@ def apply_preset(state: BuilderState, preset: str, etag: str | None = None) -> B
 # and "sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="".
 # Clients disagree on anything else (measured: httpx 0.28.1 percent-encodes '"' and '{',
 # curl 7.88.1 sends them as typed), so the builder asks the learner to encode it.
-_TARGET_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/?%")
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
@@ -248,14 +249,16 @@ def _target_problem(what: str, target: str) -> str | None:
             return (f"the {what} {target!r} contains '#', which starts a fragment: clients "
                     "keep the fragment to themselves and never send it (RFC 9110 §7.1); "
                     "percent-encode '#' as %23 to send it")
-        if ch not in _TARGET_CHARACTERS:
+        if ch not in PATH_CHARACTERS:
             return (f"the {what} {target!r} contains {ch!r}, which a URI path or query cannot "
                     f"hold as it is (RFC 3986 §3.3); percent-encode it as %{ord(ch):02X}")
     if _LONE_PERCENT.search(target):
         return (f"the {what} {target!r} has a '%' without two hex digits after it; a "
                 "percent-encoding is '%' HEXDIG HEXDIG, so '%' itself is written %25 "
                 "(RFC 3986 §2.1)")
-    return None
+    # The messages above say how to fix the usual mistakes; the server's own reading of a
+    # target (one owner of the grammar) has the last word.
+    return target_problem("GET", target)
 
 
 def validate(

@@ -7,7 +7,9 @@ are decoded as Latin-1, which maps every byte to one character and back.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import string
 from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
@@ -22,6 +24,7 @@ from ._framing import (
 __all__ = [
     "MAX_BODY",
     "MAX_HEAD",
+    "PATH_CHARACTERS",
     "Headers",
     "ProtocolError",
     "RemoteProtocolError",
@@ -30,6 +33,7 @@ __all__ = [
     "WireResponse",
     "field_value_problem",
     "header_values",
+    "host_problem",
     "http_date",
     "last_header",
     "parse_chunked",
@@ -42,6 +46,9 @@ __all__ = [
     "request_body_length",
     "requests_in",
     "split_head",
+    "split_request_head",
+    "split_target",
+    "target_problem",
     "token_problem",
 ]
 
@@ -57,7 +64,33 @@ _REASON = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 _STATUS_LINE = re.compile(r"(HTTP/\d\.\d) (\d{3})(?: (.*))?")
 _REQUEST_LINE = re.compile(r"([^ ]+) ([^ ]+) (HTTP/\d\.\d)")
 _CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:;[^\r\n]*)?")
-_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+_BARE_LF = re.compile(rb"(?<!\r)\n")
+
+# The URI grammar of RFC 3986 (https://www.rfc-editor.org/rfc/rfc3986), which RFC 9110 §4.1
+# adopts for request targets:
+#   pchar      = unreserved / pct-encoded / sub-delims / ":" / "@"     (§3.3)
+#   unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~"                  (§2.3)
+#   sub-delims = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="   (§2.2)
+#   query      = *( pchar / "/" / "?" )                                 (§3.4)
+#   reg-name   = *( unreserved / pct-encoded / sub-delims )             (§3.2.2)
+# So "!" is a legal path character, while '"', "<", ">", "{", "}", "|", "\\", "^", "`",
+# "[", "]" (outside an IP literal), "#", a space and any non-ASCII byte are not.
+_PCT = r"%[0-9A-Fa-f]{2}"
+_PCHAR = rf"(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|{_PCT})"
+_QUERY = rf"(?:{_PCHAR}|[/?])*"
+_ORIGIN_FORM = re.compile(rf"(?:/{_PCHAR}*)+(?:\?{_QUERY})?")  # RFC 9112 §3.2.1
+_HTTP_URI = re.compile(  # RFC 9110 §4.2.1-§4.2.2: scheme "://" authority path-abempty [ "?" query ]
+    rf"(https?)://([^/?]*)((?:/{_PCHAR}*)*)(\?{_QUERY})?", re.IGNORECASE)
+_SUB_DELIMS = "!$&'()*+,;="
+_OTHER_URI = re.compile(  # absolute-URI (RFC 3986 §4.3) of another scheme, IP literals loosely
+    rf"([A-Za-z][A-Za-z0-9+\-.]*):"  # scheme ":" hier-part [ "?" query ], hier-part being
+    rf"(?://(?:(?:[A-Za-z0-9\-._~{_SUB_DELIMS}:]|{_PCT})*@)?"  # "//" [ userinfo "@" ]
+    rf"(?:\[[A-Za-z0-9\-._~{_SUB_DELIMS}:]+\]|(?:[A-Za-z0-9\-._~{_SUB_DELIMS}]|{_PCT})*)"
+    rf"(?::[0-9]*)?(?:/{_PCHAR}*)*"  # host [ ":" port ] path-abempty
+    rf"|/?(?:{_PCHAR}+(?:/{_PCHAR}*)*)?)"  # or path-absolute, path-rootless, path-empty
+    rf"(?:\?{_QUERY})?")
+_HOST = re.compile(  # uri-host [ ":" port ]; an IP-literal's inside is checked by ipaddress
+    rf"(\[[^\]]*\]|(?:[A-Za-z0-9\-._~!$&'()*+,;=]|{_PCT})*)(?::([0-9]*))?")
 
 
 class ProtocolError(Exception):
@@ -284,6 +317,32 @@ def split_head(buffer: bytes, limit: int = MAX_HEAD) -> int | None:
     return None
 
 
+def split_request_head(buffer: bytes | bytearray, limit: int = MAX_HEAD) -> int | None:
+    """:func:`split_head` for a request a server reads: a bare LF is refused as it arrives.
+
+    RFC 9112 §2.2: "a recipient MAY recognize a single LF as a line terminator".
+    This server does not, because the fields before a bare LF already refuse one
+    (a bare LF in a field value is invalid, RFC 9110 §5.5) and reading it as a line
+    end in one place only would let two parsers disagree on where a field ends,
+    which is how requests are smuggled (RFC 9112 §11.2). Waiting for a CRLF CRLF
+    that never comes would leave the client with no answer until the read timeout,
+    so the head is refused at once: §2.2 again, "the server SHOULD respond with a
+    400 (Bad Request) response and close the connection".
+    """
+    end = split_head(buffer, limit)
+    _refuse_bare_lf(buffer if end is None else buffer[:end], "the request head")
+    return end
+
+
+def _refuse_bare_lf(data: bytes | bytearray, where: str) -> None:
+    found = _BARE_LF.search(data)
+    if found:
+        before = bytes(data[max(found.start() - 20, 0) : found.start() + 1])
+        raise RemoteProtocolError(
+            f"a bare LF (no CR before it) in {where}, ending {before!r}: HTTP/1.1 lines end "
+            "with CRLF, and this server does not take a bare LF for one (RFC 9112 §2.2)")
+
+
 def _parse_fields(lines: list[bytes]) -> Headers:
     fields = []
     for line in lines:
@@ -303,6 +362,127 @@ def _parse_fields(lines: list[bytes]) -> Headers:
     return tuple(fields)
 
 
+def _uri_problem(target: str) -> str:
+    """Why ``target`` is not URI text: its first character RFC 3986 refuses, in words."""
+    shown = target[:80]
+    allowed = PATH_CHARACTERS if target.startswith("/") else _URI_CHARACTERS
+    for at, ch in enumerate(target):
+        if ch < " " or ch == "\x7f":
+            return f"control character {ch!r} in the request target {shown!r}"
+        if ch == "#":
+            # RFC 9110 §7.1: "The target URI excludes the reference's fragment component".
+            return (f"the request target {shown!r} has a fragment (#...), which a client keeps "
+                    "to itself (RFC 9110 §7.1); '#' itself is sent as %23")
+        if ch == "%" and not re.match(_PCT, target[at : at + 3]):
+            return (f"the request target {shown!r} has a '%' without two hex digits after it "
+                    "(RFC 3986 §2.1)")
+        if not ch.isascii():
+            return (f"the request target {shown!r} holds the byte 0x{ord(ch):02X}; a URI is "
+                    "ASCII, other bytes are percent-encoded (RFC 3986 §2.1)")
+        if ch not in allowed:
+            return (f"the request target {shown!r} holds {ch!r}, which RFC 3986 (§3.3, §3.4) "
+                    f"allows there only percent-encoded, as %{ord(ch):02X}")
+    return (f"the request target {shown!r} is neither a path (origin-form) nor a whole URI "
+            "(absolute-form) (RFC 9112 §3.2)")
+
+
+PATH_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@/?%")
+"""What an origin-form target may hold as it is (RFC 3986 pchar, '/', '?' and '%')."""
+_URI_CHARACTERS = PATH_CHARACTERS | frozenset("[]")
+_HOST_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-._~!$&'()*+,;=%:[]")
+_IPV_FUTURE = re.compile(r"[vV][0-9A-Fa-f]+\.[A-Za-z0-9\-._~!$&'()*+,;=:]+")
+
+
+def host_problem(value: str, what: str = "Host") -> str | None:
+    """Why ``value`` is not ``uri-host [ ":" port ]`` (RFC 9110 §7.2), or None when it is.
+
+    An empty value is valid: RFC 9112 §3.2 asks for one when the target URI has no
+    authority. The grammar's ``port = *DIGIT`` has no upper bound, but an http
+    origin server listens for TCP connections on its port (RFC 9110 §4.2.1), and a
+    TCP port is 16 bits, so a port over 65535 names nothing and is refused too.
+    """
+    match = _HOST.fullmatch(value)
+    shown = value[:80]
+    if match is None:
+        bad = next((ch for ch in value if ch not in _HOST_CHARACTERS), None)
+        if bad == "@":
+            return (f"{what} {shown!r} holds '@': a host is given without user information "
+                    "(RFC 9110 §4.2.4, §7.2)")
+        if bad is not None:
+            return f"{what} {shown!r} holds {bad!r}, which a host name cannot (RFC 3986 §3.2.2)"
+        if value.startswith("[") and "]" not in value:
+            return f"{what} {shown!r} opens an IP literal with '[' and never closes it"
+        return f"{what} {shown!r} is not a host with an optional :port (RFC 9110 §7.2)"
+    host, port = match.groups()
+    if host.startswith("["):
+        inside = host[1:-1]
+        if not _IPV_FUTURE.fullmatch(inside):
+            try:
+                ipaddress.IPv6Address(inside)
+            except ValueError:
+                return f"{what} {shown!r} has {host!r}, which is not an IPv6 address"
+            if "%" in inside:  # Python reads a zone id; RFC 3986's IPv6address has none
+                return f"{what} {shown!r} has a zone id, which RFC 3986 §3.2.2 does not allow"
+    if port and (len(port) > 5 or int(port) > 65535):
+        return f"{what} {shown!r} has port {port[:12]}, over 65535, the largest TCP port"
+    return None
+
+
+def target_problem(method: str, target: str) -> str | None:
+    """Why ``target`` is not a request-target for ``method`` (RFC 9112 §3.2), or None.
+
+    The forms are origin-form (a path and query, §3.2.1), absolute-form (a whole
+    URI, §3.2.2), authority-form (``host:port``, CONNECT only, §3.2.3) and
+    asterisk-form (``*``, OPTIONS only, §3.2.4). Each is held to the URI grammar
+    (RFC 3986, see the rules above) and refused only where that grammar refuses it.
+    """
+    if target == "*":
+        if method == "OPTIONS":
+            return None
+        return f"the target * is for OPTIONS only, not {method} (RFC 9112 §3.2.4)"
+    if method == "CONNECT":
+        match = _HOST.fullmatch(target)
+        if match is None or not match.group(1) or match.group(2) is None:
+            return f"CONNECT takes host:port as its target, not {target[:80]!r} (RFC 9112 §3.2.3)"
+        return host_problem(target, "the CONNECT target")
+    if target.startswith("/"):
+        return None if _ORIGIN_FORM.fullmatch(target) else _uri_problem(target)
+    match = _HTTP_URI.fullmatch(target)
+    if match:
+        authority = match.group(2)
+        if not authority or authority.startswith(":"):
+            # RFC 9110 §4.2.1: "A recipient that processes such a URI reference MUST reject
+            # it as invalid."
+            return f"the URI {target[:80]!r} has an empty host (RFC 9110 §4.2.1)"
+        return host_problem(authority, "the authority of the target")
+    other = _OTHER_URI.fullmatch(target)
+    if other and other.group(1).lower() not in ("http", "https"):
+        return None
+    return _uri_problem(target)
+
+
+def split_target(method: str, target: str) -> tuple[str | None, str]:
+    """The scheme a valid request-target names (None for a path), and the path and query.
+
+    An http or https URI (absolute-form) gives its lower-cased scheme and its path
+    and query; an empty path is "/" (RFC 9110 §4.2.3), or "*" for OPTIONS with no
+    query (RFC 9112 §3.2.4). Its authority is dropped: an origin server "MUST
+    ignore the received Host header field (if any) and instead use the host
+    information of the request-target" (RFC 9112 §3.2.2), and this server answers
+    for every host alike. Another scheme gives that scheme and "". A path, ``*``
+    and CONNECT's ``host:port`` give None and the target unchanged.
+    """
+    if target.startswith("/") or target == "*" or method == "CONNECT":
+        return None, target
+    match = _HTTP_URI.fullmatch(target)
+    if match:
+        query = match.group(4) or ""
+        empty = "*" if method == "OPTIONS" and not query else "/"
+        return match.group(1).lower(), (match.group(3) or empty) + query
+    other = _OTHER_URI.fullmatch(target)
+    return (other.group(1).lower(), "") if other else (None, target)
+
+
 def parse_request_head(head: bytes) -> tuple[str, str, str, Headers]:
     """Parse a request line and header section into method, target, version, headers."""
     # Only the final empty line is cut: a bare CR or LF before it is refused below, as it
@@ -314,14 +494,22 @@ def parse_request_head(head: bytes) -> tuple[str, str, str, Headers]:
     method, target, version = match.groups()
     if token_problem("method", method):
         raise RemoteProtocolError(f"invalid method: {method[:40]!r}")
-    if _CONTROL.search(target):
-        # RFC 9112 §3.2 (a target is URI characters) and §2.2 (a bare CR is invalid).
-        raise RemoteProtocolError(f"control character in the request target: {target[:80]!r}")
+    if problem := target_problem(method, target):
+        # RFC 9112 §3.2: "Recipients of an invalid request-line SHOULD respond with either a
+        # 400 (Bad Request) error or a 301 (Moved Permanently) redirect"; never routed.
+        raise RemoteProtocolError(problem)
     if version not in ("HTTP/1.1", "HTTP/1.0"):
         raise RemoteProtocolError(f"unsupported version {version}", 505)
     headers = _parse_fields(field_lines)
-    if version == "HTTP/1.1" and len(header_values(headers, "host")) != 1:
-        raise RemoteProtocolError("HTTP/1.1 needs exactly one Host field (RFC 9112 §3.2)")
+    # RFC 9112 §3.2: a server MUST answer 400 to "any HTTP/1.1 request message that lacks
+    # a Host header field and to any request message that contains more than one Host
+    # header field line or a Host header field with an invalid field value".
+    hosts = header_values(headers, "host")
+    if len(hosts) > 1 or (version == "HTTP/1.1" and not hosts):
+        raise RemoteProtocolError("a request has at most one Host field, and an HTTP/1.1 one "
+                                  "exactly one Host field (RFC 9112 §3.2)")
+    if hosts and (problem := host_problem(hosts[0])):
+        raise RemoteProtocolError(problem)
     if version == "HTTP/1.0" and header_values(headers, "transfer-encoding"):
         # RFC 9112 §6.1: the framing of such a message is faulty; reading it as chunked
         # and keeping the connection would let a request be smuggled past an HTTP/1.0 hop.
@@ -369,7 +557,10 @@ def request_body_length(headers: Headers) -> int | None:
         # Only SP and HTAB are whitespace here (RFC 9110 §5.6.3): str.strip() would also
         # take "\x0b" or "\xa0" off, and read "\x0bchunked" as chunked, unlike other servers.
         codings = [c.strip(" \t").lower() for e in encodings for c in e.split(",")]
-        if codings[-1] != "chunked":
+        # RFC 9110 §5.6.1.2: "A recipient MUST parse and ignore a reasonable number of
+        # empty list elements", so ",chunked" and "chunked," are chunked.
+        codings = [coding for coding in codings if coding]
+        if not codings or codings[-1] != "chunked":
             # RFC 9112 §6.3: without chunked last the length cannot be known: 400, not 501.
             raise RemoteProtocolError(
                 f"chunked is not the final transfer coding in {', '.join(encodings)!r}")
@@ -399,6 +590,7 @@ def parse_chunked(buffer: bytes, limit: int = MAX_BODY) -> tuple[bytes, Headers,
     while True:
         line_end = buffer.find(b"\r\n", pos, pos + 1024)
         if line_end < 0:
+            _refuse_bare_lf(buffer[pos : pos + 1024], "a chunk size line")
             if len(buffer) - pos > 1024:
                 raise RemoteProtocolError("chunk size line too long")
             return None
@@ -411,16 +603,18 @@ def parse_chunked(buffer: bytes, limit: int = MAX_BODY) -> tuple[bytes, Headers,
             break
         if len(body) + size > limit:
             raise RemoteProtocolError(f"chunked content exceeds {limit} bytes", 413)
-        if len(buffer) < pos + size + 2:
-            return None
-        if buffer[pos + size : pos + size + 2] != b"\r\n":
+        after = buffer[pos + size : pos + size + 2]
+        if not b"\r\n".startswith(after):  # refused as soon as a wrong byte arrives
             raise RemoteProtocolError("chunk data not followed by CRLF")
+        if len(after) < 2:
+            return None
         body += buffer[pos : pos + size]
         pos += size + 2
     if buffer[pos : pos + 2] == b"\r\n":
         return bytes(body), (), pos + 2
     end = split_head(buffer[pos:], 8 * 1024)
     if end is None:
+        _refuse_bare_lf(buffer[pos:], "the trailer section")
         return None
     trailers = _parse_fields(buffer[pos : pos + end - 4].split(b"\r\n"))
     return bytes(body), trailers, pos + end
