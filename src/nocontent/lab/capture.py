@@ -8,9 +8,10 @@ and then ``GET /ok`` on the same connection through the wire view
 on the connection after the 204, what the second request got, and anything
 the app or framework reported are saved as one JSON file per framework.
 
-Saved bytes are exact except for two things that change on every run: HTTP
-dates are written as :data:`FIXED_DATE` and port numbers as :data:`FIXED_PORT`
-(both keep the messages valid HTTP). Everything else that varies between
+Saved bytes are exact except for what changes on every run: HTTP dates are
+written as :data:`FIXED_DATE`, port numbers as :data:`FIXED_PORT`, and the
+request id and run time Rails puts in fields as :data:`FIXED_REQUEST_ID` and
+:data:`FIXED_RUNTIME` (all keep the messages valid HTTP). Everything else that varies between
 machines (versions, install paths in a stack trace) is part of what was
 captured, which is why each file names the versions it was made with, and the
 day it was made (``captured``, UTC).
@@ -46,6 +47,8 @@ from .._wire import Exchange, build_request, conversation, exchange
 __all__ = [
     "FIXED_DATE",
     "FIXED_PORT",
+    "FIXED_REQUEST_ID",
+    "FIXED_RUNTIME",
     "FORMAT",
     "FRAMEWORKS",
     "Case",
@@ -82,12 +85,21 @@ _DATE = re.compile(
 )
 _PORT = re.compile(r"(127\.0\.0\.1:|localhost:|\bport[= ])\d+")
 _ADDRESS = re.compile(r"\b0x[0-9a-f]{6,}\b")
+_REQUEST_ID = re.compile(r"(?i)(\nX-Request-Id: )[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}\r")
+_RUNTIME = re.compile(r"(?i)(\nX-Runtime: )\d+\.\d+\r")
+FIXED_REQUEST_ID = "00000000-0000-0000-0000-000000000000"
+"""What a random ``X-Request-Id`` field value (a UUID, as Rails sends) is written as."""
+FIXED_RUNTIME = "0.000000"
+"""What an ``X-Runtime`` field value (seconds the app took, from Rack::Runtime) becomes."""
 
 
 def normalise(text: str) -> str:
-    """``text`` with HTTP dates, loopback ports and memory addresses made fixed."""
+    """``text`` with HTTP dates, loopback ports, memory addresses, and the request ids and
+    run times some frameworks put in fields, made fixed."""
     text = _DATE.sub(FIXED_DATE, text)
     text = _PORT.sub(lambda m: f"{m.group(1)}{FIXED_PORT}", text)
+    text = _REQUEST_ID.sub(lambda m: f"{m.group(1)}{FIXED_REQUEST_ID}\r", text)
+    text = _RUNTIME.sub(lambda m: f"{m.group(1)}{FIXED_RUNTIME}\r", text)
     return _ADDRESS.sub("0x0", text)
 
 
@@ -138,6 +150,7 @@ class Framework:
         command: the command that serves the app on a port, given a work directory.
         build: an optional step run once in the work directory before starting.
         version: the framework's version; by default the ``version`` field of ``/names``.
+        varies: what else :func:`normalise` fixes in this framework's bytes, in words.
     """
 
     name: str
@@ -151,6 +164,7 @@ class Framework:
     version: Callable[[dict[str, Any]], str] = field(
         default=lambda names: str(names.get("version", "unknown"))
     )
+    varies: str = ""
 
 
 def _need_programs(*programs: str) -> Callable[[], str | None]:
@@ -176,12 +190,12 @@ def _need_all(*checks: Callable[[], str | None]) -> Callable[[], str | None]:
     return missing
 
 
-def _ruby_can(*libraries: str) -> Callable[[], str | None]:
+def _ruby_can(*libraries: str, debian: str = "ruby-rack, ruby-webrick") -> Callable[[], str | None]:
     def missing() -> str | None:
         script = "".join(f"require {lib!r};" for lib in libraries)
         run = subprocess.run(["ruby", "-e", script], capture_output=True, timeout=30)
         if run.returncode:
-            return f"Ruby cannot load {', '.join(libraries)} (Debian: ruby-rack, ruby-webrick)"
+            return f"Ruby cannot load {', '.join(libraries)} (Debian: {debian})"
         return None
 
     return missing
@@ -335,6 +349,29 @@ FRAMEWORKS: tuple[Framework, ...] = (
         missing=_need_all(_need_programs("ruby", "rackup"), _ruby_can("rack", "webrick")),
         command=lambda work, port: ["rackup", "-s", "webrick", "-E", "development",
                                     "-o", "127.0.0.1", "-p", str(port), str(APPS / "rack_204.ru")],
+    ),
+    Framework(
+        name="rails",
+        title="Ruby on Rails (ActionController::API)",
+        server=("Puma (puma -e production), the server Rails 6.1's app generator puts in the "
+                "Gemfile"),
+        app="apps/rails_204.ru",
+        cases=(
+            # Puma 5 writes no Date field, with or without a mistake.
+            Case(name="idiomatic", mistake=False, code="head :no_content",
+                 expect=("date-missing",)),
+            Case(name="mistake", mistake=True, code="render json: {}, status: :no_content",
+                 expect=("date-missing",)),
+        ),
+        missing=_need_all(
+            _need_programs("ruby", "puma"),
+            _ruby_can("action_controller/railtie", "puma/const",
+                      debian="ruby-railties, ruby-actionpack, puma"),
+        ),
+        command=lambda work, port: ["puma", "-e", "production", "-b",
+                                    f"tcp://127.0.0.1:{port}", str(APPS / "rails_204.ru")],
+        varies=(f"; X-Request-Id and X-Runtime values, new with every request, as "
+                f"{FIXED_REQUEST_ID} and {FIXED_RUNTIME}"),
     ),
     Framework(
         name="symfony",
@@ -599,7 +636,8 @@ def capture(framework: Framework | str) -> dict[str, Any]:
         "server": framework.server,
         "app": f"src/nocontent/lab/{framework.app}",
         "names": {key: value for key, value in sorted(names.items())},
-        "normalised": f"HTTP dates are written as {FIXED_DATE} and loopback ports as {FIXED_PORT}",
+        "normalised": (f"HTTP dates are written as {FIXED_DATE} and loopback ports as "
+                       f"{FIXED_PORT}{framework.varies}"),
         "cases": cases,
     }
 
