@@ -49,8 +49,10 @@ __all__ = [
     "FORMAT",
     "PAUSE",
     "SECOND",
+    "TIMEOUT",
     "ClientCase",
     "Outcome",
+    "curl",
     "differences",
     "load_clients",
     "matrix",
@@ -232,9 +234,10 @@ _CURL_KEEP = ("* Excess found", "* Re-using", "* Received HTTP/0.9", "* Connecti
               "* Closing connection", "* Leftovers", "curl: (")
 
 
-def _curl(first: str, second: str, pause: float) -> Outcome:
+def curl(first: str, second: str, pause: float, options: Sequence[str] = ()) -> Outcome:
+    """One curl process, two URLs; ``options`` go before them (the HTTP/2 matrix's ``--http2``)."""
     command = ["curl", "--silent", "--show-error", "--verbose", "--noproxy", "*",
-               "--max-time", str(TIMEOUT), "--write-out", _CURL_MARK]
+               "--max-time", str(TIMEOUT), "--write-out", _CURL_MARK, *options]
     if pause:
         # --rate spaces the starts of transfers: 75 per minute is one every 0.8 s.
         command += ["--rate", f"{round(60 / pause)}/m"]
@@ -243,11 +246,12 @@ def _curl(first: str, second: str, pause: float) -> Outcome:
     pieces = _CURL_SPLIT.split(run.stdout.decode("latin-1"))
     lines = [line for line in run.stderr.decode("latin-1").splitlines()
              if line.startswith(_CURL_KEEP)]
-    error = next((normalise(line) for line in lines if line.startswith("curl: (")), "failed")
+    # curl reports each failed transfer with a line of its own, in order.
+    errors = iter([normalise(line) for line in lines if line.startswith("curl: (")])
     outcomes, connects = [], []
     for body, status, count in zip(pieces[0::3], pieces[1::3], pieces[2::3], strict=False):
         ok = status != "000"
-        outcomes.append(_ok(int(status), body.encode("latin-1")) if ok else error)
+        outcomes.append(_ok(int(status), body.encode("latin-1")) if ok else next(errors, "failed"))
         connects.append(count)
     outcomes += ["not sent"] * (2 - len(outcomes))
     reused = connects[1] == "0" if len(connects) > 1 else None
@@ -326,7 +330,7 @@ CLIENTS: tuple[_Client, ...] = (
     _Client(name="urllib.request", how="urlopen() twice (a new connection each time)",
             run=_urllib, version=_python),
     _Client(name="curl", how="one curl process, two URLs (--rate for the pause)",
-            run=_curl, version=_curl_version, needs="curl", python=False),
+            run=curl, version=_curl_version, needs="curl", python=False),
     _Client(name="node-http", how="http.get with a keepAlive Agent (maxSockets 1)",
             run=_node("http"), version=_node_versions, needs="node", python=False),
     _Client(name="node-fetch", how="fetch() (undici), the global dispatcher",

@@ -1,4 +1,4 @@
-"""The lab's saved data as small tables, for notebooks 12 (servers) and 13 (clients).
+"""The lab's saved data as small tables, for notebooks 13 (servers), 14 (clients) and 05.
 
 Every function returns a :class:`Table`: a notebook draws it as an HTML table,
 a terminal prints it as aligned text. All of them read the files saved under
@@ -10,11 +10,12 @@ fresh embedded server, to compare with the saved matrix.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._wire import visible
+from .._frames import FrameExchange
+from .._wire import Exchange, visible
 from . import data_dir
 from .capture import exchange_of, expected, load_captures, report_of
 from .clients import load_clients, run_clients
@@ -37,9 +38,12 @@ __all__ = [
     "protection",
     "row",
     "saved_captures",
+    "saved_h2h3",
     "saved_matrix",
     "setups",
+    "side_by_side",
     "table",
+    "table_h2h3",
     "wire_text",
 ]
 
@@ -112,10 +116,15 @@ def saved_matrix() -> Matrix:
     return load_clients(data_dir() / "clients.json")
 
 
+def saved_h2h3() -> Matrix:
+    """The saved client matrix over HTTP/2 and HTTP/3."""
+    return load_clients(data_dir() / "clients-h2h3.json")
+
+
 # -- what real servers send (notebook 12) ---------------------------------------------------
 
-_EXTRA_VERSIONS = ("werkzeug", "uvicorn", "h11", "httptools", "llhttp", "webrick", "ruby", "php",
-                   "python")
+_EXTRA_VERSIONS = ("werkzeug", "uvicorn", "h11", "httptools", "llhttp", "actionpack", "rack",
+                   "puma", "webrick", "ruby", "php", "python")
 """Keys of a capture's ``names`` that are versions of what ran under the framework."""
 
 
@@ -274,9 +283,14 @@ def names(captures: Captures) -> Table:
 
 
 def clients(matrix: Matrix) -> Table:
-    """Each client of the matrix: how the lab drove it, its versions, when it was run."""
-    return _table(("client", "driven as", "versions", "captured"),
-                  [(c["name"], c["how"], c["version"], c.get("captured", "unknown"))
+    """Each client of the matrix: how the lab drove it, its versions, when it was run.
+
+    For the HTTP/2 and HTTP/3 matrix, the protocol each client spoke comes second.
+    """
+    over = any("protocol" in c for c in matrix["clients"])
+    return _table(("client", *(("over",) if over else ()), "driven as", "versions", "captured"),
+                  [(c["name"], *((c["protocol"],) if over else ()), c["how"], c["version"],
+                    c.get("captured", "unknown"))
                    for c in matrix["clients"]])
 
 
@@ -354,3 +368,63 @@ def live(matrix: Matrix, chosen: Sequence[str], case: str) -> Table:
                     _SAME[r["reused"]],
                     "yes" if r == {**saved[(r["client"], case)], "notes": r["notes"]} else "NO")
                    for r in rows])
+
+
+# -- HTTP/2 and HTTP/3 (notebook 05) --------------------------------------------------------
+
+_READING = {"204": "204", "204 + content": "204 +DATA", "204 + trailers": "204 +trailers",
+            "refused": "REFUSED"}
+_NEXT = {"same connection": "", "answered": "", "new connection": " +new",
+         "fails": " / 2nd FAILS"}
+
+
+def table_h2h3(matrix: Matrix) -> Table:
+    """The HTTP/2 and HTTP/3 matrix: a row per client, a column per case, a few words per cell.
+
+    A cell says what the client made of the first response: ``204`` (taken, nothing
+    more), ``204 +DATA`` (taken with its content), ``204 +trailers`` (taken, trailers
+    handed over) or ``REFUSED`` (an error). ``+new`` marks a second request that went
+    over a new connection, ``/ 2nd FAILS`` one that did not get its answer.
+    """
+    ids = [case["id"] for case in matrix["cases"]]
+    cells = _rows(matrix)
+    rows = []
+    for client in matrix["clients"]:
+        line = [client["name"], client["protocol"]]
+        for case in ids:
+            found = cells.get((client["name"], case))
+            line.append("-" if found is None else
+                        _READING[found["reading"]] + _NEXT[found["next"]])
+        rows.append(line)
+    return _table(("client", "over", *ids), rows)
+
+
+def _sides(found: Exchange | FrameExchange) -> tuple[str, str, str, str]:
+    """What one exchange sent and received, where its response ended, and its status."""
+    if isinstance(found, FrameExchange):
+        mine = found.on_stream()
+        sent = "\n".join(str(frame) for frame in mine if frame.sent)
+        received = "\n".join(str(frame) for frame in mine if not frame.sent)
+    else:
+        sent, received = visible(found.request), visible(found.received)
+    response = found.response
+    if response is None:
+        return sent.rstrip("\n"), received.rstrip("\n"), f"no response: {found.error}", "-"
+    status = (f"{response.status} {response.reason}" if response.reason
+              else f"{response.status}, no reason phrase")
+    return sent.rstrip("\n"), received.rstrip("\n"), response.framing, status
+
+
+def side_by_side(exchanges: Mapping[str, Exchange | FrameExchange]) -> Table:
+    """Exchanges of the same request over several versions, one column each.
+
+    Rows: what was sent and received (the bytes for HTTP/1.1; for HTTP/2 and
+    HTTP/3 the frames of the request's own stream, connection set-up left
+    out), where the response ended, and its status.
+    """
+    sides = [_sides(found) for found in exchanges.values()]
+    rows = [("sent", *(Pre(side[0]) for side in sides)),
+            ("received", *(Pre(side[1]) for side in sides)),
+            ("where it ends", *(side[2] for side in sides)),
+            ("status", *(side[3] for side in sides))]
+    return _table(("", *exchanges), rows)
