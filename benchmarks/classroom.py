@@ -4,6 +4,9 @@ Run on demand (``tests/test_classroom.py`` runs a small version):
 
     .venv/bin/python benchmarks/classroom.py [--kernels 8] [--notebooks 00 03 ...] [--json]
 
+With ``--kernels 1`` it times the whole course in one kernel (issue 14: at most 30 s
+on 2 cores; ``benchmarks/peers.py --course-only`` times it with a fresh kernel each).
+
 Each learner gets one ipykernel kernel, started in ``notebooks/``, and runs every
 notebook there in order in that kernel (``--notebooks`` picks some by number),
 cell by cell through nbclient, all learners at the same time. Then:
@@ -28,6 +31,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -197,7 +201,10 @@ def main() -> None:
     for name in ("NO_PROXY", "no_proxy"):  # as course.py does: loopback never via a proxy
         os.environ[name] = ",".join(filter(None, [os.environ.get(name), LOOPBACK]))
     notebooks = pick(args.notebooks)
-    learners, wall = asyncio.run(classroom(args.kernels, notebooks))
+    # The kernels record solved exercises in a throwaway file, not the author's own progress.
+    with tempfile.TemporaryDirectory(prefix="nocontent-progress-") as progress:
+        os.environ["NOCONTENT_PROGRESS"] = os.path.join(progress, "progress.json")
+        learners, wall = asyncio.run(classroom(args.kernels, notebooks))
     checks = verdict(learners)
     if args.json:
         print(json.dumps({"machine": machine(), "kernels": args.kernels, "wall_seconds": wall,
