@@ -5,23 +5,29 @@ usage:
   python3 course.py [lab] [ARGS...]        set up, then open JupyterLab at the course folder with
                                            notebooks/00-start-here.ipynb open (ARGS go to
                                            `jupyter lab`, e.g. --no-browser --port 8899)
-  python3 course.py test [ARGS...]         set up, then ruff and pytest: unit tests and every
-                                           notebook under nbval (ARGS go to pytest)
+  python3 course.py test [ARGS...]         set up with the test tools too, then ruff and pytest:
+                                           unit tests and every notebook under nbval (ARGS go
+                                           to pytest)
   python3 course.py run [NOTEBOOK...]      execute notebooks headless into a temporary folder and
                                            report pass/fail; committed files are not touched
   python3 course.py refresh NOTEBOOK...    re-execute notebooks in place to regenerate their saved
                                            outputs and widget state (for authors)
   python3 course.py stats [NOTEBOOK...]    size of each notebook against the course's limits
                                            (for authors; needs no set-up)
-  python3 course.py lock                   install requirements.txt, then write constraints.txt
-                                           from what is installed
+  python3 course.py lock                   install requirements-dev.txt and the hub's
+                                           classroom/requirements.txt, then write
+                                           constraints.txt from what is installed
+  python3 course.py classroom [ARGS...]    set up, then rehearse a class on a real JupyterHub
+                                           on this machine (classroom/; --help for its options)
   python3 course.py --help                 show this help
 
 "Set up" creates .venv with the standard venv module if it is missing, and installs
-requirements.txt into it (with constraints.txt, if present) whenever requirements.txt,
-pyproject.toml or constraints.txt changed since the last install; a hash of them is kept in
-.venv/.course-stamp. Paths are relative to the repository root. This script uses only the
-Python standard library, because it runs before .venv exists.
+requirements.txt, what a learner needs, into it (with constraints.txt, if present) whenever
+requirements.txt, pyproject.toml or constraints.txt changed since the last install; a hash of
+them is kept in .venv/.course-stamp. `test`, `refresh`, `classroom` and `lock` install
+requirements-dev.txt instead: the same plus the tools for tests, labs and benchmarks. Paths
+are relative to the repository root. This script uses only the Python standard library,
+because it runs before .venv exists.
 
 `test`, `run` and `refresh` point NOCONTENT_PROGRESS (where `check()` records solved
 exercises) at a temporary file, so a run never reads or changes the author's own progress
@@ -57,8 +63,17 @@ JUPYTER = BIN / ("jupyter.exe" if WINDOWS else "jupyter")
 START = "notebooks/00-start-here.ipynb"
 SANITIZE = "tests/sanitize.cfg"
 PROGRESS = "NOCONTENT_PROGRESS"
-LINTED = ("src", "tests", "benchmarks", "course.py")
-STAMPED = ("requirements.txt", "pyproject.toml", "constraints.txt")
+LINTED = ("src", "tests", "benchmarks", "classroom", "course.py")
+LEARNER = "requirements.txt"
+"""What a learner needs to take the course, and nothing else."""
+DEV = "requirements-dev.txt"
+"""LEARNER (it includes it) plus the tools for tests, labs, the classroom and benchmarks."""
+HUB = "classroom/requirements.txt"
+"""What a hub adds to a learner's image: pinned by `lock` too, never installed by `test`."""
+STAMPED = ("pyproject.toml", "constraints.txt")
+"""Besides the requirements files: what changes what an install puts into .venv."""
+KEPT = "# -- Kept as written by `course.py lock`"
+"""Starts the end of constraints.txt that `lock` keeps: pins for other Pythons, by hand."""
 LOOPBACK = "127.0.0.1,localhost,::1"
 EXECUTE = ("nbconvert", "--to", "notebook", "--execute", "--log-level=WARN",
            "--ExecutePreprocessor.kernel_name=python3", "--ExecutePreprocessor.timeout=600")
@@ -148,17 +163,24 @@ def replace_process(*cmd: object) -> None:
     sys.exit(subprocess.call(args, cwd=ROOT))
 
 
-def wanted_stamp() -> str:
+def wanted_stamp(requirements: str = LEARNER) -> str:
+    """``requirements`` and a hash of the files an install of it depends on."""
     digest = hashlib.sha256()
-    for name in STAMPED:
+    for name in ((LEARNER, DEV) if requirements == DEV else (LEARNER,)) + STAMPED:
         path = ROOT / name
         if path.exists():
             digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return f"{requirements} {digest.hexdigest()}"
 
 
-def setup(constrained: bool = True) -> None:
-    """Create .venv if needed and install requirements.txt when the stamp is out of date."""
+def installed(requirements: str) -> bool:
+    """True when the stamp says ``requirements`` (or DEV, which includes LEARNER) is up to date."""
+    done = STAMP.read_text().strip() if STAMP.exists() else ""
+    return done in (wanted_stamp(requirements), wanted_stamp(DEV))
+
+
+def setup(requirements: str = LEARNER, constrained: bool = True) -> None:
+    """Create .venv if needed and install ``requirements`` when the stamp is out of date."""
     if not PYTHON.exists():
         step(f"creating .venv with Python {sys.version.split()[0]} ({sys.executable})")
         try:
@@ -171,16 +193,16 @@ def setup(constrained: bool = True) -> None:
         step("updating pip in .venv")
         if not quietly(PYTHON, "-m", "pip", "install", "--upgrade", "pip"):
             step("could not update pip (see above); carrying on with the one .venv has")
-    if constrained and STAMP.exists() and STAMP.read_text().strip() == wanted_stamp():
+    if constrained and installed(requirements):
         return
-    step("installing requirements.txt into .venv (the first time takes a few minutes)")
+    step(f"installing {requirements} into .venv (the first time takes a minute or two)")
     command = [PYTHON, "-m", "pip", "install", "--disable-pip-version-check",
-               "-r", "requirements.txt"]
+               "-r", requirements]
     if constrained and (ROOT / "constraints.txt").exists():
         command += ["-c", "constraints.txt"]
     if not quietly(*command):
-        sys.exit("Installing requirements.txt failed; see pip's message above.")
-    STAMP.write_text(wanted_stamp() + "\n")
+        sys.exit(f"Installing {requirements} failed; see pip's message above.")
+    STAMP.write_text(wanted_stamp(requirements) + "\n")
 
 
 @contextlib.contextmanager
@@ -209,7 +231,7 @@ def lab(args: list[str]) -> None:
 
 
 def test(args: list[str]) -> int:
-    setup()
+    setup(DEV)
     step("checking the code with ruff")
     status = call(PYTHON, "-m", "ruff", "check", *[p for p in LINTED if (ROOT / p).exists()])
     if status != 0:
@@ -311,7 +333,7 @@ def tidy(path: Path) -> None:
 def refresh(args: list[str]) -> int:
     if not args:
         sys.exit("usage: python3 course.py refresh NOTEBOOK...")
-    setup()
+    setup(DEV)
     with throwaway_progress():
         for notebook in notebooks(args):
             step(f"refreshing {notebook}")
@@ -323,18 +345,26 @@ def refresh(args: list[str]) -> int:
 
 
 def lock(args: list[str]) -> int:
-    setup(constrained=False)
+    setup(DEV, constrained=False)
+    # The hub's packages (the classroom's learners' environment, a hub image) get pins too.
+    if not quietly(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-r", HUB):
+        sys.exit(f"Installing {HUB} failed; see pip's message above.")
     freeze = [PYTHON, "-m", "pip", "freeze", "--exclude-editable"]
     pins = subprocess.run(freeze, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     minimum = ".".join(map(str, MIN_PYTHON))
     marked = subprocess.run([PYTHON, "-c", MARK_PINS, minimum], input=pins, cwd=ROOT,
                             capture_output=True, text=True, check=True).stdout
+    # Pins for other Pythons cannot be frozen from this one: the section that holds them
+    # is kept as it was written.
+    before = (ROOT / "constraints.txt").read_text() if (ROOT / "constraints.txt").exists() else ""
+    kept = before[before.index(KEPT):] if KEPT in before else ""
     header = ("# Exact versions of everything in .venv, used by course.py as pip constraints.\n"
-              "# After changing requirements.txt, regenerate it with: python3 course.py lock\n"
+              "# After changing requirements.txt or requirements-dev.txt, regenerate it with:\n"
+              "# python3 course.py lock\n"
               "# (using the newest Python the course supports: a pin an older Python cannot\n"
               "# install gets a marker that skips it there, but not the other way round).\n")
-    (ROOT / "constraints.txt").write_text(header + marked)
-    STAMP.write_text(wanted_stamp() + "\n")
+    (ROOT / "constraints.txt").write_text(header + marked + kept)
+    STAMP.write_text(wanted_stamp(DEV) + "\n")
     print(f"wrote constraints.txt ({len(marked.splitlines()) - 1} pins)")
     return 0
 
@@ -546,7 +576,13 @@ def stats(args: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"test": test, "run": run, "refresh": refresh, "stats": stats, "lock": lock}
+def classroom(args: list[str]) -> int:
+    setup(DEV)
+    return call(PYTHON, "-m", "classroom", *args)
+
+
+COMMANDS = {"test": test, "run": run, "refresh": refresh, "stats": stats, "lock": lock,
+            "classroom": classroom}
 
 
 def main(argv: list[str]) -> int:
