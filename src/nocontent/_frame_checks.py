@@ -73,10 +73,10 @@ def _content_length(ex: FrameExchange, response: WireResponse) -> Iterator[tuple
     if any(value.strip() not in ("", "0") for value in values):
         section = "RFC 9113 §8.1.1" if ex.version == 2 else "RFC 9114 §4.1.2"
         yield "204-content-length-tolerated", (
-            f"{lines} with no content: not malformed in {_named(ex)} ({section}), so clients "
-            "accept it; a gateway that copied it into an HTTP/1.1 204 would break RFC 9110 "
-            "§8.6, and an HTTP/1.1 recipient that trusted it would wait for bytes that never "
-            "come")
+            f"{lines} with no content: not malformed in {_named(ex)} ({section}), though many "
+            "clients refuse it (notebook 05); a gateway that copied it into an HTTP/1.1 204 "
+            "would break RFC 9110 §8.6, and an HTTP/1.1 recipient that trusted it would wait "
+            "for bytes that never come")
 
 
 def _all_fields(response: WireResponse) -> Headers:

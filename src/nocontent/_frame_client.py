@@ -47,7 +47,7 @@ from hyperframe.frame import Frame as HyperFrame
 
 from ._frame_decode import decode_h2, decode_h3, error_name
 from ._frame_reply import CONNECTION_SPECIFIC
-from ._frames import PREFACE, Frame, FrameExchange, H3Item, StreamChunk, response_of
+from ._frames import CONNECTION, PREFACE, Frame, FrameExchange, H3Item, StreamChunk, response_of
 from ._http import Headers, field_value_problem, token_problem
 from ._wire import GRACE, LocalProtocolError
 
@@ -258,7 +258,7 @@ def _quic_close(event: ConnectionTerminated, sent: bool = False) -> Frame:
             note = f"0x{event.error_code:x}"
     if event.reason_phrase:
         note += f", {event.reason_phrase!r}"
-    return Frame(sent=sent, type="(CONNECTION_CLOSE)", stream=0, note=note)
+    return Frame(sent=sent, type="(CONNECTION_CLOSE)", stream=CONNECTION, note=note)
 
 
 class _H3Client:
@@ -340,7 +340,7 @@ class _H3Client:
         if not self.closed:
             self.quic.close(error_code=0x100)  # H3_NO_ERROR (RFC 9114 §8.1)
             self.flush()
-            self.items.append(Frame(sent=True, type="(CONNECTION_CLOSE)", stream=0,
+            self.items.append(Frame(sent=True, type="(CONNECTION_CLOSE)", stream=CONNECTION,
                                     note=error_name(0x100, 3)))
         if self.stream is None:
             return "the QUIC handshake did not complete" if not self.closed else None

@@ -13,10 +13,14 @@ from dataclasses import dataclass
 
 from ._http import Headers, WireResponse
 
-__all__ = ["PREFACE", "Frame", "FrameExchange", "H3Item", "StreamChunk", "response_of"]
+__all__ = [
+    "CONNECTION", "PREFACE", "Frame", "FrameExchange", "H3Item", "StreamChunk", "response_of",
+]
 
 PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
 """The client connection preface (RFC 9113 §3.4)."""
+CONNECTION = -1
+"""The stream of a QUIC connection-level event such as CONNECTION_CLOSE: none."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,7 +33,9 @@ class Frame:
             what is not a frame of the HTTP version but is shown in its place: the
             HTTP/2 ``(preface)``, an HTTP/3 ``(stream type)``, ``(QPACK)``
             instructions, or the QUIC ``(RESET_STREAM)`` and ``(CONNECTION_CLOSE)``.
-        stream: the stream identifier (0 for the HTTP/2 connection itself).
+        stream: the stream identifier (0 for the HTTP/2 connection itself;
+            :data:`CONNECTION` for a QUIC event of the whole connection, which has
+            no stream, since HTTP/3's first request stream is 0).
         flags: the flags set, such as ``("END_STREAM", "END_HEADERS")``. HTTP/3
             frames have none; ``FIN`` marks the last frame before the QUIC stream
             was closed, which is how HTTP/3 ends a message (RFC 9114 §4.1).
@@ -55,7 +61,8 @@ class Frame:
         """One line: direction, type, stream, length, flags and note."""
         arrow = ">>>" if self.sent else "<<<"
         size = f"length {self.length:<5}" if self.raw else " " * 12
-        text = f"{arrow} {self.type:<18} stream {self.stream:<3} {size}"
+        stream = "-" if self.stream == CONNECTION else self.stream
+        text = f"{arrow} {self.type:<18} stream {stream:<3} {size}"
         extra = " ".join((*self.flags, self.note)).strip()
         return f"{text} {extra}".rstrip()
 

@@ -13,7 +13,8 @@ from ._http import Headers
 __all__ = ["FRAME_KINDS", "frame_misbehave"]
 
 FRAME_KINDS: dict[str, str] = {
-    "body": "204 HEADERS without END_STREAM, then a DATA frame null that ends the stream",
+    "body": ("204 HEADERS without END_STREAM, then a DATA frame of 4 bytes, null, that ends "
+             "the stream"),
     "content-length-zero": "204 HEADERS with content-length: 0 and END_STREAM",
     "content-length": "204 HEADERS with content-length: 4 and END_STREAM, and no DATA",
     "trailers": "204 HEADERS without END_STREAM, then a trailer section (HEADERS, END_STREAM)",
