@@ -10,12 +10,12 @@ link to the editor page, which opens through jupyter-server-proxy behind the hub
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from nocontent.lab.browsers import chromium_path
 
 from .learner import Report, Session
 
@@ -36,24 +36,13 @@ PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
 STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
 
 
-def chromium() -> str | None:
-    named = os.environ.get("NOCONTENT_CHROMIUM")
-    if named:
-        return named if Path(named).is_file() else None
-    for candidate in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(candidate)
-        if found and not Path(found).resolve().name.endswith(".snap"):
-            return found
-    return None
-
-
 def unavailable() -> str:
     """Why this learner cannot run here, or ""."""
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "Playwright is not installed (python3 course.py test installs it)"
-    if chromium() is None:
+    if chromium_path() is None:
         return "no Chromium (apt-get install chromium, or set NOCONTENT_CHROMIUM)"
     return ""
 
@@ -73,7 +62,7 @@ def rehearse(report: Report, session: Session, password: str, link: str,
     report.way = "chromium"
     started = time.monotonic()
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), headless=True,
+        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
                                              args=CHROMIUM_ARGS)
         try:
             context = browser.new_context()

@@ -28,6 +28,8 @@ import httpx
 import psutil
 import pytest
 
+from nocontent.lab.browsers import chromium_path
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 CHROMIUM_ARGS = [
@@ -61,18 +63,6 @@ def missing(reason: str) -> None:
         pytest.fail(f"{reason} (CI=true: browser tests must run in CI; "
                     ".ci/run installs Chromium)", pytrace=False)
     pytest.skip(reason)
-
-
-def chromium_path() -> str | None:
-    named = os.environ.get("NOCONTENT_CHROMIUM")
-    if named:
-        return named if Path(named).is_file() else None
-    for candidate in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(candidate)
-        # Ubuntu's chromium-browser may be a stub that asks for the snap: it cannot run here.
-        if found and not Path(found).resolve().name.endswith(".snap"):
-            return found
-    return None
 
 
 @pytest.fixture(scope="session")

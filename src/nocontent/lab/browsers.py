@@ -53,6 +53,8 @@ __all__ = [
     "Engine",
     "capture",
     "capture_all",
+    "chromium_missing",
+    "chromium_path",
     "differences",
     "load_browsers",
 ]
@@ -112,14 +114,27 @@ def _version_of(package: str) -> str:
 # -- Chromium: Playwright, in this process ----------------------------------------------------
 
 
-def _chromium_path() -> str | None:
-    return _which("chromium", "chromium-browser", variable="NOCONTENT_CHROMIUM")
+def chromium_path() -> str | None:
+    """The system's Chromium, or the binary ``NOCONTENT_CHROMIUM`` names; None if there is none.
+
+    The one place the labs, the classroom rehearsal and the browser tests find it.
+    """
+    named = os.environ.get("NOCONTENT_CHROMIUM")
+    if named:
+        return named if Path(named).is_file() else None
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        # Ubuntu's chromium-browser may be a stub that asks for the snap: it cannot run here.
+        if found and not Path(found).resolve().name.endswith(".snap"):
+            return found
+    return None
 
 
-def _chromium_missing() -> str | None:
+def chromium_missing() -> str | None:
+    """Why Chromium cannot be driven here (no Playwright, no browser), or None."""
     if find_spec("playwright") is None:
-        return "Playwright is not installed (python3 course.py installs it)"
-    if _chromium_path() is None:
+        return "Playwright is not installed (python3 course.py test installs it)"
+    if chromium_path() is None:
         return "no chromium on PATH (apt-get install chromium, or set NOCONTENT_CHROMIUM)"
     return None
 
@@ -129,7 +144,7 @@ def _chromium(url: str) -> Iterator[Info]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=_chromium_path(), headless=True,
+        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
                                              args=["--no-sandbox", "--disable-gpu",
                                                    "--disable-background-networking"])
         try:
@@ -251,7 +266,7 @@ def _webkit(url: str) -> contextlib.AbstractContextManager[Info]:
 
 ENGINES: tuple[Engine, ...] = (
     Engine(name="chromium", title="Chromium", package="chromium",
-           missing=_chromium_missing, session=_chromium),
+           missing=chromium_missing, session=_chromium),
     Engine(name="firefox", title="Firefox ESR", package="firefox-esr",
            missing=_firefox_missing, session=_firefox),
     Engine(name="webkit", title="WebKitGTK", package="libwebkit2gtk-4.1-0",

@@ -52,6 +52,7 @@ __all__ = [
     "TIMEOUT",
     "ClientCase",
     "Outcome",
+    "carry_over",
     "curl",
     "differences",
     "load_clients",
@@ -398,6 +399,30 @@ def run_clients(
     return versions, rows, skipped
 
 
+def carry_over(
+    versions: dict[str, str], rows: list[dict[str, Any]], previous: dict[str, Any] | None,
+    clients: Sequence[str], cases: Sequence[str],
+) -> tuple[dict[str, str], set[str]]:
+    """Merge a fresh run into the saved matrix's clients, in place, and order the rows.
+
+    A client of ``clients`` that this run did not produce keeps its rows, version and
+    capture day from ``previous``. Rows are sorted by ``clients``, then ``cases``.
+    Returns each client's capture day (today for the fresh ones) and the names kept.
+    """
+    captured = dict.fromkeys(versions, today())
+    kept: set[str] = set()
+    if previous:
+        saved = {client["name"]: client for client in previous.get("clients", [])}
+        kept = {name for name in saved if name in clients and name not in versions}
+        versions.update({name: saved[name]["version"] for name in kept})
+        captured.update({name: saved[name].get("captured", "unknown") for name in kept})
+        rows += [row for row in previous.get("rows", []) if row["client"] in kept]
+    order = {name: index for index, name in enumerate(clients)}
+    columns = {case: index for index, case in enumerate(cases)}
+    rows.sort(key=lambda row: (order[row["client"]], columns[row["case"]]))
+    return captured, kept
+
+
 def matrix(
     only: Sequence[str] = (), *, previous: dict[str, Any] | None = None,
     say: Callable[[str], None] = print,
@@ -408,18 +433,9 @@ def matrix(
     that are skipped here keep their rows, version and day from ``previous``.
     """
     versions, rows, skipped = run_clients(only, say=say)
-    captured = dict.fromkeys(versions, today())
-    if previous:
-        saved = {client["name"]: client for client in previous.get("clients", [])}
-        kept = {name for name in saved if name in _BY_NAME and name not in versions}
-        versions.update({name: saved[name]["version"] for name in kept})
-        captured.update({name: saved[name].get("captured", "unknown") for name in kept})
-        rows += [row for row in previous.get("rows", []) if row["client"] in kept]
-        for name in sorted(kept & set(skipped)):
-            say(f"kept     {name}: the saved rows, from {saved[name]['version']}")
-    order = {name: index for index, name in enumerate(_BY_NAME)}
-    columns = {case.id: index for index, case in enumerate(CASES)}
-    rows.sort(key=lambda row: (order[row["client"]], columns[row["case"]]))
+    captured, kept = carry_over(versions, rows, previous, list(_BY_NAME), [c.id for c in CASES])
+    for name in sorted(kept & set(skipped)):
+        say(f"kept     {name}: the saved rows, from {versions[name]}")
     return {
         "format": FORMAT,
         "tool": TOOL,

@@ -38,7 +38,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -47,8 +46,18 @@ from .._http import Request, Response
 from .._misbehave_frames import FRAME_KINDS
 from .._server import Server
 from .._version import __version__
-from .capture import APPS, normalise, today
-from .clients import EXPECTED_SECOND, SECOND, TIMEOUT, Outcome, curl, differences
+from .browsers import chromium_missing, chromium_path
+from .capture import APPS, normalise
+from .clients import (
+    EXPECTED_SECOND,
+    SECOND,
+    TIMEOUT,
+    Outcome,
+    carry_over,
+    curl,
+    differences,
+    load_clients,
+)
 
 __all__ = [
     "CASES",
@@ -450,20 +459,6 @@ _FETCH_TWICE = """async ([first, second, timeout]) => {
 }"""
 
 
-def _chromium_path() -> str | None:
-    found = os.environ.get("NOCONTENT_CHROMIUM") or shutil.which("chromium") or shutil.which(
-        "chromium-browser")
-    return found if found and Path(found).is_file() else None
-
-
-def _chromium_missing() -> str | None:
-    if find_spec("playwright") is None:
-        return "Playwright is not installed"
-    if _chromium_path() is None:
-        return "no chromium on PATH (apt-get install chromium, or set NOCONTENT_CHROMIUM)"
-    return None
-
-
 def chromium_flags(protocol: str, spki: str, origin: str) -> list[str]:
     """Chromium's command-line flags: trust the server's key; HTTP/2 only, or QUIC forced on.
 
@@ -493,7 +488,7 @@ def _chromium(protocol: str) -> Session:
         origin = urlsplit(target.base).netloc
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
-                executable_path=_chromium_path(), headless=True,
+                executable_path=chromium_path(), headless=True,
                 args=chromium_flags(protocol, target.spki, origin))
             try:
                 versions = (f"Chromium {browser.version}, Playwright "
@@ -622,10 +617,10 @@ CLIENTS: tuple[_Client, ...] = (
             missing=lambda: None),
     _Client(name="chromium-h2", protocol="h2",
             how="headless Chromium, fetch() from a page of the server, QUIC off",
-            session=_chromium("h2"), missing=_chromium_missing),
+            session=_chromium("h2"), missing=chromium_missing),
     _Client(name="chromium-h3", protocol="h3",
             how="headless Chromium, fetch() from a page of the server, QUIC forced on",
-            session=_chromium("h3"), missing=_chromium_missing),
+            session=_chromium("h3"), missing=chromium_missing),
 )
 """The rows of the matrix, in order."""
 
@@ -709,16 +704,7 @@ def matrix(
     ``previous``.
     """
     versions, rows, _ = run_clients(only, say=say)
-    captured = dict.fromkeys(versions, today())
-    if previous:
-        saved = {client["name"]: client for client in previous.get("clients", [])}
-        kept = {name for name in saved if name in _BY_NAME and name not in versions}
-        versions.update({name: saved[name]["version"] for name in kept})
-        captured.update({name: saved[name].get("captured", "unknown") for name in kept})
-        rows += [row for row in previous.get("rows", []) if row["client"] in kept]
-    order = {name: index for index, name in enumerate(_BY_NAME)}
-    columns = {case.id: index for index, case in enumerate(CASES)}
-    rows.sort(key=lambda row: (order[row["client"]], columns[row["case"]]))
+    captured, _ = carry_over(versions, rows, previous, list(_BY_NAME), [c.id for c in CASES])
     return {
         "format": FORMAT,
         "tool": TOOL,
@@ -734,7 +720,3 @@ def matrix(
     }
 
 
-def load_clients(path: Path | str) -> dict[str, Any]:
-    """The saved matrix."""
-    data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
-    return data
