@@ -246,3 +246,6 @@ def test_a_request_sent_before_the_clients_goaway_is_still_answered() -> None:
     peer.close_connection()
     [ready] = session.receive(peer.data_to_send(), 0.0)
     assert ready.stream_id == 1 and session.closing
+    # h2 has closed the connection on the GOAWAY, so the answer cannot go out; responding
+    # must not raise (a raise would end the server's thread with a traceback on stderr).
+    assert session.respond(1, render_frames(Response(status=204), "GET")) == b""

@@ -52,7 +52,7 @@ from h2.settings import SettingCodes, Settings
 
 from ._app import SERVER, App, Reply
 from ._frame_reply import DataPart, FrameReply, HeadersPart, Part, frames_for, text_reply
-from ._http import MAX_BODY, MAX_HEAD, Headers, Request, Response
+from ._http import MAX_BODY, MAX_BUFFERED, MAX_HEAD, Headers, Request, Response
 
 __all__ = ["PREFACE", "Budget", "H2Session", "Ready", "serve_h2"]
 
@@ -62,8 +62,6 @@ MAX_STREAMS = 100
 """SETTINGS_MAX_CONCURRENT_STREAMS: "It is recommended that this value be no smaller than 100"."""
 MAX_FIELD_BLOCK = 4 * MAX_HEAD
 """The largest field section h2 decodes (as RFC 9113 §6.5.2 counts it); beyond it, GOAWAY."""
-MAX_BUFFERED = 8 * MAX_BODY
-"""The most request content one connection holds at once, over all its streams."""
 RESETS = (200, 100.0)
 """Streams a client may reset: a burst of 200, then 100 a second."""
 CONTROL_FRAMES = (500, 200.0)
@@ -237,7 +235,12 @@ class H2Session:
             self._buffered -= len(stream.body)
         self._out += self._conn.data_to_send()
         self._waiting[stream_id] = list(reply.parts)
-        self._flush(stream_id)
+        try:
+            self._flush(stream_id)
+        except ProtocolError:  # h2 closed the connection (the client's GOAWAY came with it)
+            self._waiting.pop(stream_id, None)
+            self.closing = True
+            return b""
         if stream is not None and not stream.ended and stream_id not in self._waiting:
             with contextlib.suppress(ProtocolError):
                 self._conn.reset_stream(stream_id, ErrorCodes.NO_ERROR)

@@ -5,16 +5,18 @@ TCP listener. It runs an asyncio event loop in one background thread; the
 routes are called in that thread, like the other transports call them in
 theirs, and answer with the same frames (:mod:`nocontent._frame_reply`).
 
-Limits: QUIC's own flow control (at most 1 MiB per stream and per connection
-in flight, aioquic's default), at most 128 concurrent request streams
-(aioquic's MAX_STREAMS), :data:`IDLE_TIMEOUT` seconds of silence, and the
-same 431 and 413 answers as HTTP/1.1 and HTTP/2 for oversized header sections
-and content.
+Limits: QUIC's own flow control (aioquic's defaults: 1 MiB per stream in
+flight, a connection window that grows as it is used), at most 128 concurrent
+request streams (aioquic's MAX_STREAMS), :data:`IDLE_TIMEOUT` seconds of
+silence, the same 431 and 413 answers as HTTP/1.1 and HTTP/2 for oversized
+header sections and content, and, as for HTTP/2, at most :data:`MAX_BUFFERED`
+bytes of content held per connection (beyond it, H3_EXCESSIVE_LOAD).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -32,7 +34,7 @@ from aioquic.quic.events import ProtocolNegotiated, QuicEvent, StreamDataReceive
 
 from ._app import SERVER, App, Reply
 from ._frame_reply import FrameReply, HeadersPart, frames_for, text_reply
-from ._http import MAX_BODY, MAX_HEAD, Request
+from ._http import MAX_BODY, MAX_BUFFERED, MAX_HEAD, Request
 
 __all__ = ["H3Server"]
 
@@ -109,8 +111,18 @@ class _Protocol(QuicConnectionProtocol):
                 self._received(h3_event)
 
     def _received(self, event: HeadersReceived | DataReceived) -> None:
+        try:
+            self._take(event)
+        except Exception:  # nothing may reach the event loop's log (a notebook's stderr)
+            with contextlib.suppress(Exception):
+                self._quic.reset_stream(event.stream_id, ErrorCode.H3_INTERNAL_ERROR)
+                self.transmit()
+
+    def _take(self, event: HeadersReceived | DataReceived) -> None:
         incoming = self._incoming.setdefault(event.stream_id, _Incoming())
         if incoming.refused:
+            if event.stream_ended:
+                del self._incoming[event.stream_id]
             return
         if isinstance(event, HeadersReceived) and not incoming.fields:
             incoming.fields = [(n.decode("latin-1"), v.decode("latin-1"))
@@ -125,18 +137,20 @@ class _Protocol(QuicConnectionProtocol):
             if len(incoming.body) > MAX_BODY:
                 self._refuse(event.stream_id, incoming, 413, f"content over {MAX_BODY} bytes")
                 return
-        if event.stream_ended:
-            incoming = self._incoming.pop(event.stream_id)
-            try:
-                self._answer(event.stream_id, incoming)
-            except Exception:  # nothing may reach the event loop's log (a notebook's stderr)
-                self._quic.reset_stream(event.stream_id, ErrorCode.H3_INTERNAL_ERROR)
+            if sum(len(i.body) for i in self._incoming.values()) > MAX_BUFFERED:
+                self._quic.close(error_code=ErrorCode.H3_EXCESSIVE_LOAD,
+                                 reason_phrase=f"over {MAX_BUFFERED} bytes of content held")
+                self._incoming.clear()
                 self.transmit()
+                return
+        if event.stream_ended:
+            self._answer(event.stream_id, self._incoming.pop(event.stream_id))
 
     def _refuse(self, stream_id: int, incoming: _Incoming, status: int, message: str) -> None:
         incoming.refused = True
         incoming.body.clear()
         self._answer(stream_id, incoming, text_reply(status, message))
+        incoming.raw.clear()  # recorded; the stream is kept only to drop what still comes
         # "it MAY abort reading the request stream, send a complete response, and cleanly
         # close the sending part of the stream" (RFC 9114 §4.1), with H3_NO_ERROR.
         self._quic.stop_stream(stream_id, ErrorCode.H3_NO_ERROR)

@@ -23,6 +23,7 @@ from ._framing import (
 
 __all__ = [
     "MAX_BODY",
+    "MAX_BUFFERED",
     "MAX_HEAD",
     "PATH_CHARACTERS",
     "Headers",
@@ -58,6 +59,9 @@ MAX_HEAD = 64 * 1024
 """Largest header section the server reads (bytes); beyond it, 431."""
 MAX_BODY = 1024 * 1024
 """Largest request body the server accepts (bytes); beyond it, 413."""
+MAX_BUFFERED = 8 * MAX_BODY
+"""The most request content one HTTP/2 or HTTP/3 connection holds at once, over all its
+streams; beyond it, the connection is closed."""
 
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _REASON = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
