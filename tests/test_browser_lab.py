@@ -72,7 +72,9 @@ def test_the_frame_page_and_the_control_are_served(fresh) -> None:
     assert (cached.status_code, cached.headers["cache-control"]) == (200, "max-age=60")
     missing = httpx.get(fresh.url + "/browser-lab/nothing")
     assert missing.status_code == 404 and "/browser-lab has /frame" in missing.text
-    assert httpx.post(fresh.url + "/browser-lab").status_code == 405
+    refused = httpx.post(fresh.url + "/browser-lab")
+    # RFC 9110 §15.5.6: "The origin server MUST generate an Allow header field in a 405"
+    assert (refused.status_code, refused.headers.get("Allow")) == (405, "GET, HEAD")
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -155,7 +157,8 @@ def test_results_that_are_not_json_or_too_large_are_refused(fresh) -> None:
     assert bad.status_code == 400 and "not JSON" in bad.text
     large = post(fresh, result={"padding": "x" * MAX_RESULT})
     assert large.status_code == 413 and f"at most {MAX_RESULT} bytes" in large.text
-    assert httpx.put(fresh.url + "/browser-lab/results").status_code == 405
+    refused = httpx.put(fresh.url + "/browser-lab/results")
+    assert (refused.status_code, refused.headers.get("Allow")) == (405, "GET, HEAD, POST")
 
 
 def test_the_results_kept_are_bounded_and_the_oldest_go_first() -> None:

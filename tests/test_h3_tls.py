@@ -71,6 +71,17 @@ def test_http11_over_tls_carries_alt_svc(tls) -> None:
     assert reply.endswith(b"\r\n\r\n")  # nothing after the header section
 
 
+@pytest.mark.parametrize(("scheme", "status"), [("https", "204 No Content"),
+                                                ("http", "421 Misdirected Request")])
+def test_over_tls_an_absolute_form_target_is_served_for_https_only(tls, scheme, status) -> None:
+    # RFC 9112 §3.2.2: a server MUST accept the absolute-form; over TLS its scheme is https.
+    target = f"{scheme}://127.0.0.1:{tls.port}/status/204".encode()
+    with tls_socket(tls, ["http/1.1"]) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        reply = read_all(sock)
+    assert reply.decode("latin-1").startswith(f"HTTP/1.1 {status}\r\n")
+
+
 def test_h2_is_negotiated_with_alpn_and_advertises_h3(tls) -> None:
     with tls_socket(tls, ["h2", "http/1.1"]) as sock:
         assert sock.selected_alpn_protocol() == "h2"

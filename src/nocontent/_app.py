@@ -31,6 +31,8 @@ from ._http import (
 from ._misbehave import KINDS, RawReply, misbehave
 from ._misbehave_frames import FRAME_KINDS, frame_misbehave
 from ._preconditions import evaluate
+from ._replies import not_allowed as _not_allowed
+from ._replies import text as _text
 from ._store import Document, DocumentStore, Failed, evaluate_preconditions
 from ._version import __version__
 
@@ -104,22 +106,6 @@ class Beacon:
     content_type: str | None
 
 
-def _text(status: int, message: str, headers: Headers = ()) -> Response:
-    """A short plain-text answer. Kept ASCII ("section 13.1.1", not "§13.1.1"), so the
-    wire view, which shows other bytes as escapes, shows it as a reader would."""
-    text = f"{status} {reason_phrase(status)}: {message}\n".replace("§", "section ")
-    body = text.encode("ascii", "backslashreplace")
-    return Response(
-        status=status,
-        headers=(("Content-Type", "text/plain; charset=utf-8"), *headers),
-        body=body,
-    )
-
-
-def _not_allowed(allow: str) -> Response:
-    return _text(405, f"allowed methods are {allow}", (("Allow", allow),))
-
-
 def _validators(doc: Document) -> Headers:
     return (("ETag", doc.etag), ("Last-Modified", formatdate(doc.modified, usegmt=True)))
 
@@ -169,6 +155,8 @@ class App:
 
     def __init__(self, store: DocumentStore | None = None) -> None:
         self.store = store or DocumentStore()
+        self.scheme = "http"
+        """The URI scheme its connections serve ("https" behind the TLS server)."""
         self.beacons: deque[Beacon] = deque(maxlen=1000)
         self._beacon_lock = threading.Lock()
         self.mounts: dict[str, Handler] = {}
@@ -194,10 +182,12 @@ class App:
         """Answer ``request``; ``now`` is the time the server puts in Date."""
         self.browser_lab.saw(request)  # counted when it carries a browser-lab key
         scheme, target = split_target(request.method, request.target)
-        if scheme not in (None, "http"):
+        if scheme not in (None, self.scheme):
             # RFC 9110 §7.4: an origin server "MUST reject a request if any scheme-specific
             # requirements for the target URI are not met"; an https URI is one only over TLS.
-            return _text(421, f"this server answers http URIs over plain TCP, not {scheme} ones")
+            over = "TLS" if self.scheme == "https" else "plain TCP"
+            return _text(421, f"this server answers {self.scheme} URIs over {over}, "
+                              f"not {scheme} ones")
         path = target.split("?", 1)[0]
         if path in self.mounts:
             return self._as_written(request, now, self.mounts[path])

@@ -39,10 +39,12 @@ from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from ._browserlab_page import FRAME_PAGE, LAB_PAGE
 from ._http import Headers, Request, Response
+from ._replies import not_allowed
+from ._replies import query as _query
+from ._replies import text as _text
 from ._store import etag_for
 
 __all__ = [
@@ -315,15 +317,6 @@ class Hit:
         return {"method": self.method, "conditional": self.conditional, "mode": self.mode}
 
 
-def _query(request: Request) -> dict[str, str]:
-    return dict(parse_qsl(urlsplit(request.target).query, keep_blank_values=True))
-
-
-def _text(status: int, message: str) -> Response:
-    return Response(status=status, headers=(("Content-Type", "text/plain; charset=utf-8"),),
-                    body=f"{status} {message}\n".encode())
-
-
 def _json(data: object) -> Response:
     return Response(status=200, headers=_JSON_HEADERS, body=json.dumps(data).encode() + b"\n")
 
@@ -422,7 +415,7 @@ class BrowserLab:
         if rest == "/results":
             return self._results(request)
         if request.method not in ("GET", "HEAD"):
-            return _text(405, "Method Not Allowed: allowed methods are GET, HEAD")
+            return not_allowed("GET, HEAD")
         if rest == "":
             return Response(status=200, headers=_PAGE_HEADERS, body=_lab_page().encode())
         if rest == "/frame":
@@ -434,9 +427,9 @@ class BrowserLab:
         if rest == "/hits":
             key = _query(request).get("key", "")
             if not _KEY.fullmatch(key):
-                return _text(400, "Bad Request: key is 1 to 120 letters, digits, '.', '_' or '-'")
+                return _text(400, "key is 1 to 120 letters, digits, '.', '_' or '-'")
             return _json({"key": key, "hits": [hit.as_json() for hit in self.hits(key)]})
-        return _text(404, "Not Found: /browser-lab has /frame, /answer/{200,204,205}, "
+        return _text(404, "/browser-lab has /frame, /answer/{200,204,205}, "
                      "/cached, /results and /hits")
 
     @staticmethod
@@ -460,16 +453,16 @@ class BrowserLab:
                 found = [entry for entry in self.results if run is None or entry["run"] == run]
             return _json(found)
         if request.method != "POST":
-            return _text(405, "Method Not Allowed: allowed methods are GET, HEAD, POST")
+            return not_allowed("GET, HEAD, POST")
         if len(request.body) > MAX_RESULT:
-            return _text(413, f"Content Too Large: a result is at most {MAX_RESULT} bytes")
+            return _text(413, f"a result is at most {MAX_RESULT} bytes")
         try:
             data = json.loads(request.body)
         except ValueError as exc:
-            return _text(400, f"Bad Request: not JSON ({exc})")
+            return _text(400, f"not JSON ({exc})")
         problem = _problem(data)
         if problem:
-            return _text(400, f"Bad Request: {problem}")
+            return _text(400, f"{problem}")
         entry = {"experiment": data["experiment"], "result": data["result"],
                  "user_agent": data["user_agent"], "run": data["run"]}
         with self._changed:

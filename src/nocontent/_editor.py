@@ -37,9 +37,11 @@ from collections import deque
 from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from ._http import Headers, Request, Response
+from ._replies import not_allowed as _not_allowed
+from ._replies import query as _query
 
 if TYPE_CHECKING:
     from ._server import Server
@@ -121,15 +123,6 @@ def _text(status: int, message: str, headers: Headers = ()) -> Response:
     return Response(status=status,
                     headers=(("Content-Type", "text/plain; charset=utf-8"), *headers),
                     body=f"{message}\n".encode())
-
-
-def _not_allowed(allow: str) -> Response:
-    return _text(405, f"405 Method Not Allowed: allowed methods are {allow}", (("Allow", allow),))
-
-
-def _query(request: Request) -> dict[str, str]:
-    """The query's parameters; the last value wins when a name repeats."""
-    return dict(parse_qsl(urlsplit(request.target).query, keep_blank_values=True))
 
 
 def _form_fields(request: Request) -> tuple[tuple[str, str], ...]:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._framing import may_carry_content, may_send_content_length
-from ._http import Headers, Response, reason_phrase
+from ._http import Headers, Response
+from ._replies import text
 
 __all__ = [
     "CONNECTION_SPECIFIC",
@@ -128,9 +129,7 @@ def as_written_frames(response: Response) -> FrameReply:
 
 def text_reply(status: int, message: str) -> Response:
     """A short plain-text answer the server chooses itself (413, 431, 500)."""
-    text = f"{status} {reason_phrase(status)}: {message}\n"
-    return Response(status=status, headers=(("Content-Type", "text/plain; charset=utf-8"),),
-                    body=text.encode("ascii", "backslashreplace"))
+    return text(status, message)
 
 
 def frames_for(reply: object, method: str, common: Headers) -> FrameReply:

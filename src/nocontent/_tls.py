@@ -146,6 +146,8 @@ class TLSServer(Server):
             self._context.set_alpn_protocols(["h2", "http/1.1"])
             self.ca_file = self.certificates.ca_file
             self.alt_svc = ""
+            app = app or App()
+            app.scheme = "https"
             super().__init__(host, port, app)
             self.alt_svc = f'h3=":{self.port}"'
             shown = self.url.split("://", 1)[1]
