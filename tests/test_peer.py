@@ -180,6 +180,8 @@ def test_a_peer_that_is_no_socket_of_this_host_is_not_this_users(way, monkeypatc
         monkeypatch.setattr(peer, "_from_sock_diag", without_peer)
         monkeypatch.setattr(peer, "_from_tables", without_peer)
         assert not same_user(server_end)
+        # unless the server was asked to listen beyond loopback: then it serves other machines
+        assert same_user(server_end, remote=True)
 
 
 @needs_linux

@@ -58,7 +58,8 @@ def _serve(args: argparse.Namespace) -> int:
         print(server.url, flush=True)
         if not _is_loopback(args.host):
             print(
-                f"{PROG}: warning: listening on {args.host}; other machines can reach it",
+                f"{PROG}: warning: listening on {args.host}; other machines can reach it "
+                "(other users of this machine cannot)",
                 file=sys.stderr,
                 flush=True,
             )

@@ -132,9 +132,10 @@ def _forms(host: str) -> dict[int, str]:
 
 
 def _verdict(lookup: Callable[[int, Endpoint, Endpoint], int | None], server: socket.socket,
-             own: Endpoint, peer: Endpoint) -> bool | None:
-    """With one way of looking sockets up: whether the peer is this user's, or None when
-    this way cannot tell (it does not even find the server's own end)."""
+             own: Endpoint, peer: Endpoint, remote: bool) -> bool | None:
+    """With one way of looking sockets up: whether the peer may be served (``remote`` for a
+    peer on another machine), or None when this way cannot tell (it does not even find the
+    server's own end)."""
     own_forms, peer_forms = _forms(own[0]), _forms(peer[0])
     for family in (socket.AF_INET, socket.AF_INET6):  # the peer's socket may be either
         if family in own_forms and family in peer_forms:
@@ -143,17 +144,17 @@ def _verdict(lookup: Callable[[int, Endpoint, Endpoint], int | None], server: so
                 return owner == os.geteuid()
     # The peer is no socket of this host, if the lookup finds our own end at least.
     if lookup(server.family, own, peer) is not None:
-        return False
+        return remote
     return None
 
 
-def same_user(sock: socket.socket) -> bool:
+def same_user(sock: socket.socket, remote: bool = False) -> bool:
     """Whether the peer of the accepted ``sock`` belongs to this process's Unix user.
 
-    False when another user owns the peer's socket, or when no socket on this host is
-    the peer (a connection from another machine is not this user's either). True where
-    it cannot be told: not Linux, or neither netlink nor the tables show ``sock``'s own
-    end (another network namespace's, or unreadable).
+    False when another user owns the peer's socket. When no socket on this host is the
+    peer, it is another machine's: ``remote`` (a server asked to listen beyond loopback
+    serves other machines). True where it cannot be told: not Linux, or neither netlink
+    nor the tables show ``sock``'s own end (another network namespace's, or unreadable).
     """
     if not CHECKED:
         return True
@@ -163,7 +164,7 @@ def same_user(sock: socket.socket) -> bool:
         return True
     for lookup in (_from_sock_diag, _from_tables):
         try:
-            verdict = _verdict(lookup, sock, own, peer)
+            verdict = _verdict(lookup, sock, own, peer, remote)
         except (OSError, struct.error):
             continue
         if verdict is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ipaddress
 import selectors
 import socket
 import threading
@@ -186,6 +187,9 @@ class Server:
         shown = f"[{bound_host}]" if family == socket.AF_INET6 else bound_host
         self.host, self.port = bound_host, bound_port
         self.url = f"http://{shown}:{bound_port}"
+        # Asked to listen beyond loopback, it serves other machines; a peer on this host
+        # is served only when it is this Unix user's (see _peer).
+        self._beyond_loopback = not ipaddress.ip_address(bound_host).is_loopback
         self._thread = threading.Thread(target=self._accept_loop, name="nocontent-accept",
                                         daemon=True)
         self._thread.start()
@@ -262,7 +266,7 @@ class Server:
             sock, _ = self._listener.accept()
         except OSError:
             return
-        if not same_user(sock):
+        if not same_user(sock, remote=self._beyond_loopback):
             self.refused_other_users += 1
             sock.close()
             return
@@ -291,8 +295,9 @@ class Server:
         """
         connection = _Connection(sock, self._stopping)
         try:
+            opened_by = time.monotonic() + IDLE_TIMEOUT  # one deadline, however it trickles
             while (http2 := _opens_http2(connection.buffer)) is None:
-                connection.fill(time.monotonic() + IDLE_TIMEOUT)
+                connection.fill(opened_by)
             if http2:
                 from ._h2 import serve_h2  # imported on first use: h2 is needed only here
 
