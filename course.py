@@ -14,8 +14,7 @@ usage:
                                            outputs and widget state (for authors)
   python3 course.py stats [NOTEBOOK...]    size of each notebook against the course's limits
                                            (for authors; needs no set-up)
-  python3 course.py lock                   install requirements-dev.txt and the hub's
-                                           classroom/requirements.txt, then write
+  python3 course.py lock                   install requirements-dev.txt, then write
                                            constraints.txt from what is installed
   python3 course.py classroom [ARGS...]    set up, then rehearse a class on a real JupyterHub
                                            on this machine (classroom/; --help for its options)
@@ -69,7 +68,7 @@ LEARNER = "requirements.txt"
 DEV = "requirements-dev.txt"
 """LEARNER (it includes it) plus the tools for tests, labs, the classroom and benchmarks."""
 HUB = "classroom/requirements.txt"
-"""What a hub adds to a learner's image: pinned by `lock` too, never installed by `test`."""
+"""What a hub adds to a learner's image; DEV includes it (the classroom rehearsal's hub)."""
 STAMPED = ("pyproject.toml", "constraints.txt")
 """Besides the requirements files: what changes what an install puts into .venv."""
 KEPT = "# -- Kept as written by `course.py lock`"
@@ -166,7 +165,7 @@ def replace_process(*cmd: object) -> None:
 def wanted_stamp(requirements: str = LEARNER) -> str:
     """``requirements`` and a hash of the files an install of it depends on."""
     digest = hashlib.sha256()
-    for name in ((LEARNER, DEV) if requirements == DEV else (LEARNER,)) + STAMPED:
+    for name in ((LEARNER, DEV, HUB) if requirements == DEV else (LEARNER,)) + STAMPED:
         path = ROOT / name
         if path.exists():
             digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -346,9 +345,6 @@ def refresh(args: list[str]) -> int:
 
 def lock(args: list[str]) -> int:
     setup(DEV, constrained=False)
-    # The hub's packages (the classroom's learners' environment, a hub image) get pins too.
-    if not quietly(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-r", HUB):
-        sys.exit(f"Installing {HUB} failed; see pip's message above.")
     freeze = [PYTHON, "-m", "pip", "freeze", "--exclude-editable"]
     pins = subprocess.run(freeze, cwd=ROOT, capture_output=True, text=True, check=True).stdout
     minimum = ".".join(map(str, MIN_PYTHON))

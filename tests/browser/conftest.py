@@ -65,9 +65,13 @@ def missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+# Package scope (this folder is a package), not session: a sync Playwright left running
+# would make every later sync_playwright() in the session fail ("using Playwright Sync API
+# inside the asyncio loop"), and the browser lab's capture tests outside this folder start
+# their own.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[object]:
-    """A headless system Chromium, with a fresh profile, for the whole session."""
+    """A headless system Chromium, with a fresh profile, for the tests in this folder."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
@@ -84,7 +88,7 @@ def browser() -> Iterator[object]:
         launched.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def expect(browser):
     """Playwright's ``expect``: waits for a locator to match, then asserts.
 
