@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ._framing import may_carry_content, may_send_content_length
+from ._framing import compliant_content
 from ._http import Headers, Response
 from ._replies import text
 
@@ -103,10 +103,9 @@ def render_frames(response: Response, method: str, common: Headers = ()) -> Fram
     for name, value in _lowered((*common, *response.headers)):
         if name != "content-length" and name not in CONNECTION_SPECIFIC:
             fields.append((name, value))
-    body = response.body if may_carry_content(status, method) else b""
-    if may_send_content_length(status, method) and status != 304:
-        like_get = method.upper() == "HEAD" and may_carry_content(status, "GET")
-        fields.append(("content-length", str(len(response.body) if like_get else len(body))))
+    body, length = compliant_content(status, method, response.body)
+    if length is not None:
+        fields.append(("content-length", str(length)))
     if not body:
         return FrameReply(status=status, parts=(HeadersPart(tuple(fields), True),))
     return FrameReply(status=status,

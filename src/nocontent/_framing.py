@@ -7,6 +7,7 @@ notebooks) asks these functions; no other module decides the rules.
 from __future__ import annotations
 
 __all__ = [
+    "compliant_content",
     "ends_at_header_section",
     "may_carry_content",
     "may_send_content_length",
@@ -49,3 +50,18 @@ def may_send_content_length(status: int, method: str) -> bool:
 def may_send_transfer_encoding(status: int, method: str) -> bool:
     """RFC 9112 §6.1: no Transfer-Encoding on a 1xx or 204, nor on a 2xx to CONNECT."""
     return may_send_content_length(status, method)
+
+
+def compliant_content(status: int, method: str, body: bytes) -> tuple[bytes, int | None]:
+    """What a compliant server sends of a handler's ``body``, and the Content-Length it
+    adds (None: no Content-Length), in any HTTP version.
+
+    Content is dropped where the status or method forbid it. The length is sent where
+    RFC 9110 §8.6 allows one, except on a 304 (its fields describe the stored 200); for
+    HEAD it is the length GET would have had.
+    """
+    sent = body if may_carry_content(status, method) else b""
+    if not may_send_content_length(status, method) or status == 304:
+        return sent, None
+    like_get = method.upper() == "HEAD" and may_carry_content(status, "GET")
+    return sent, len(body) if like_get else len(sent)

@@ -16,9 +16,8 @@ from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
 from ._framing import (
+    compliant_content,
     ends_at_header_section,
-    may_carry_content,
-    may_send_content_length,
 )
 
 __all__ = [
@@ -274,10 +273,8 @@ def render_response(response: Response, method: str) -> bytes:
     for name, value in response.headers:
         if name.lower() not in ("content-length", "transfer-encoding"):
             lines.append(f"{name}: {value}")
-    body = response.body if may_carry_content(status, method) else b""
-    if may_send_content_length(status, method) and status != 304:
-        like_get = method.upper() == "HEAD" and may_carry_content(status, "GET")
-        length = len(response.body) if like_get else len(body)
+    body, length = compliant_content(status, method, response.body)
+    if length is not None:
         lines.append(f"Content-Length: {length}")
     head = "\r\n".join(lines) + "\r\n\r\n"
     return head.encode("latin-1") + body
