@@ -26,6 +26,7 @@ from ._http import (
     Response,
     reason_phrase,
     render_as_written,
+    return_preference,
     split_target,
 )
 from ._misbehave import KINDS, RawReply, misbehave
@@ -118,7 +119,7 @@ def _saved(request: Request, name: str, doc: Document, *, created: bool) -> Resp
     validators describe the stored bytes, which for a PUT are the bytes sent
     (RFC 9110 §9.3.4).
     """
-    preference = _preference(request)
+    preference = return_preference(request.headers)
     applied: Headers = (("Preference-Applied", preference),) if preference else ()
     location: Headers = (("Location", f"/docs/{name}"),) if created else ()
     headers = (*location, *_validators(doc), *applied)
@@ -139,15 +140,6 @@ def _merge_patch(target: object, patch: object) -> object:
         else:
             merged[key] = _merge_patch(merged.get(key), value)
     return merged
-
-
-def _preference(request: Request) -> str | None:
-    """The ``return`` preference of a Prefer field (RFC 7240 §4.2), if any."""
-    for value in (request.header("prefer") or "").split(","):
-        token = value.split(";")[0].strip().lower().replace(" ", "")
-        if token in ("return=minimal", "return=representation"):
-            return token
-    return None
 
 
 class App:

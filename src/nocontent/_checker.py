@@ -30,6 +30,7 @@ from ._http import (
     parse_response,
     reason_phrase,
     requests_in,
+    return_preference,
 )
 from ._wire import GRACE, Exchange, build_request, conversation
 
@@ -593,15 +594,9 @@ def _put_validator(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, 
 def _preference(ex: Exchange) -> str | None:
     """The ``return`` preference of the (first) request, per RFC 7240 §4.2, if any."""
     if isinstance(ex, FrameExchange):
-        values = header_values(ex.request_fields, "prefer")
-    else:
-        found = requests_in(ex.request)
-        values = header_values(found[0][1], "prefer") if found else []
-    for value in ",".join(values).split(","):
-        token = value.split(";")[0].strip().lower().replace(" ", "")
-        if token in ("return=minimal", "return=representation"):
-            return token
-    return None
+        return return_preference(ex.request_fields)
+    found = requests_in(ex.request)
+    return return_preference(found[0][1]) if found else None
 
 
 def _empty_200(ex: Exchange, response: WireResponse) -> Iterator[tuple[str, str]]:

@@ -53,6 +53,7 @@ from h2.settings import SettingCodes, Settings
 from ._app import SERVER, App, Reply
 from ._frame_reply import DataPart, FrameReply, HeadersPart, Part, frames_for, text_reply
 from ._http import MAX_BODY, MAX_BUFFERED, MAX_HEAD, Headers, Request, Response
+from ._server import close_gently
 
 __all__ = ["PREFACE", "Budget", "H2Session", "Ready", "serve_h2"]
 
@@ -376,6 +377,7 @@ def serve_h2(sock: socket.socket, received: bytes, *, app: App, record: Record,
             if out:
                 sock.sendall(out)
             if session.closing:
+                close_gently(sock)  # the client must get to read the GOAWAY
                 break
             sock.settimeout(READ_TIMEOUT if session.busy else IDLE_TIMEOUT)
             try:

@@ -45,6 +45,7 @@ __all__ = [
     "render_response",
     "request_body_length",
     "requests_in",
+    "return_preference",
     "split_head",
     "split_request_head",
     "split_target",
@@ -173,6 +174,17 @@ def header_values(headers: Headers, name: str) -> list[str]:
     """Every value of the field ``name`` (case-insensitive), in order."""
     wanted = name.lower()
     return [value for key, value in headers if key.lower() == wanted]
+
+
+def return_preference(headers: Headers) -> str | None:
+    """The ``return`` preference of the Prefer fields (RFC 7240 §4.2), if any:
+    ``return=minimal`` or ``return=representation``. A field repeated is read as one list
+    (RFC 9110 §5.3); the first ``return`` in it counts."""
+    for value in ",".join(header_values(headers, "prefer")).split(","):
+        token = value.split(";")[0].strip().lower().replace(" ", "")
+        if token in ("return=minimal", "return=representation"):
+            return token
+    return None
 
 
 def last_header(headers: Headers, name: str) -> str | None:

@@ -357,13 +357,7 @@ class Server:
         self._record("", "", status, raw, data)
         with contextlib.suppress(OSError):
             sock.sendall(data)
-            # Close gently: unread request bytes would make close() reset the
-            # connection and the client could lose this answer.
-            sock.shutdown(socket.SHUT_WR)
-            sock.settimeout(0.2)
-            for _ in range(64):
-                if not sock.recv(65536):
-                    break
+        close_gently(sock)
 
     @staticmethod
     def _frame(reply: Response, method: str, now: float) -> bytes:
@@ -394,6 +388,20 @@ def _opens_http2(buffer: bytes | bytearray) -> bool | None:
 _shared: Server | None = None
 _shared_tls: Server | None = None
 _shared_lock = threading.Lock()
+
+
+def close_gently(sock: socket.socket) -> None:
+    """End our side of ``sock`` and read what the client still sends, briefly and bounded.
+
+    Unread bytes would make close() reset the connection, and the client could lose the
+    last answer (or GOAWAY) before reading it (RFC 9112 §9.6 asks for this "lingering").
+    """
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_WR)
+        sock.settimeout(0.2)
+        for _ in range(64):  # at most 4 MiB, and 0.2 s of silence
+            if not sock.recv(65536):
+                break
 
 
 def serve(host: str = "127.0.0.1", port: int = 0, *, tls: bool = False) -> Server:
