@@ -16,6 +16,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -23,7 +24,14 @@ from rawhttp import ask
 
 import nocontent._peer as peer
 from nocontent import Server
-from nocontent._peer import diag_request, diag_uid, proc_endpoint, same_user, socket_owner
+from nocontent._peer import (
+    datagram_allowed,
+    diag_request,
+    diag_uid,
+    proc_endpoint,
+    same_user,
+    socket_owner,
+)
 
 # A server on 127.0.0.1:37289 (91A9) with three connections: from an IPv4 socket of uid
 # 1001 (port 60092, EABC), and from IPv6 sockets of uid 0 to [::1] (port 47998, BB7E).
@@ -266,3 +274,75 @@ def test_another_accounts_connection_is_closed_unread_and_counted(other_account)
         assert server.refused_other_users == 1
         assert server.exchanges[0].target == "/docs/welcome"
 
+
+
+# -- HTTP/3: UDP datagrams ------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def datagram_from(kind: str) -> Iterator[tuple[int, tuple[str, int], tuple[str, int]]]:
+    """A UDP server socket on 127.0.0.1 and the address a datagram from a client came from:
+    an unconnected IPv4 socket, a connected one, or a dual-stack IPv6 one (as aioquic's)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server:
+        server.bind(("127.0.0.1", 0))
+        own = server.getsockname()
+        family = socket.AF_INET6 if kind == "dual-stack" else socket.AF_INET
+        with socket.socket(family, socket.SOCK_DGRAM) as client:
+            if kind == "dual-stack":
+                client.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+                client.bind(("::", 0))
+                client.sendto(b"x", ("::ffff:127.0.0.1", own[1]))
+            elif kind == "connected":
+                client.connect(own)
+                client.send(b"x")
+            else:
+                client.sendto(b"x", own)
+            _, peer_address = server.recvfrom(16)
+            yield server.family, own, peer_address
+
+
+@needs_linux
+@pytest.mark.parametrize("kind", ["unconnected", "connected", "dual-stack"])
+def test_a_datagram_from_this_users_socket_is_this_users(way, kind, monkeypatch) -> None:
+    if way == "tables":
+        monkeypatch.setattr(peer, "_udp_from_sock_diag", no_netlink)
+    with datagram_from(kind) as (family, own, source):
+        assert datagram_allowed(family, own, source)
+        me = os.geteuid()
+        monkeypatch.setattr(peer.os, "geteuid", lambda: me + 1)
+        assert not datagram_allowed(family, own, source)
+
+
+@needs_linux
+def test_a_datagram_from_no_socket_of_this_host_is_served_only_beyond_loopback() -> None:
+    with datagram_from("unconnected") as (family, own, _):
+        nobody = ("127.0.0.1", 9)  # the discard port: no socket here
+        assert not datagram_allowed(family, own, nobody)
+        assert datagram_allowed(family, own, nobody, remote=True)
+
+
+# The other account's HTTP/3 "client": a connected UDP socket kept open while it sends one
+# datagram, so that the server can find its owner. No QUIC is needed: it must be dropped
+# before QUIC reads it.
+DATAGRAM = ('exec 3<>"/dev/udp/127.0.0.1/$1" || exit 3; printf "not QUIC" >&3; sleep 1; '
+            'exit 0')
+
+
+@pytest.mark.live
+def test_another_accounts_http3_datagrams_are_dropped_unread_and_counted(other_account) -> None:
+    from nocontent._tls import TLSServer
+
+    with TLSServer() as server:
+        done = subprocess.run(["bash", "-c", DATAGRAM, "datagram", str(server.port)],
+                              user=other_account.pw_uid, group=other_account.pw_gid,
+                              extra_groups=[], cwd="/", capture_output=True, text=True,
+                              timeout=30)
+        assert done.returncode == 0, done.stderr
+        # The datagram is handled on the HTTP/3 thread's event loop. A call scheduled from
+        # there runs on the loop's next turn, after every datagram already waiting has been
+        # read: then the count is final.
+        loop, ran = server.h3._loop, threading.Event()
+        loop.call_soon_threadsafe(lambda: loop.call_soon(ran.set))
+        assert ran.wait(5)
+        assert server.refused_other_users == 1
+        assert list(server.exchanges) == []

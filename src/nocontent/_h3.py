@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from email.utils import formatdate
 from typing import Any
 
-from aioquic.asyncio import QuicConnectionProtocol, serve
+from aioquic.asyncio import QuicConnectionProtocol
 from aioquic.asyncio.server import QuicServer
 from aioquic.h3.connection import H3_ALPN, ErrorCode, H3Connection
 from aioquic.h3.events import DataReceived, HeadersReceived
@@ -35,6 +35,7 @@ from aioquic.quic.events import ProtocolNegotiated, QuicEvent, StreamDataReceive
 from ._app import SERVER, App, Reply
 from ._frame_reply import FrameReply, HeadersPart, frames_for, text_reply
 from ._http import MAX_BODY, MAX_BUFFERED, MAX_HEAD, Request
+from ._peer import datagram_allowed
 
 __all__ = ["H3Server"]
 
@@ -181,15 +182,52 @@ class _Protocol(QuicConnectionProtocol):
         self.transmit()
 
 
+class _KeptApart(QuicServer):
+    """aioquic's QuicServer, taking datagrams only from this Unix user's sockets.
+
+    QUIC keeps its connections itself, on one UDP socket, so the check the TCP server
+    makes on each connection (:func:`nocontent._peer.same_user`) is made here on each
+    new peer address, and remembered.
+    """
+
+    def __init__(self, *, remote: bool, refused: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._remote, self._refused = remote, refused
+        self._verdicts: dict[tuple[str, int], bool] = {}
+
+    def datagram_received(self, data: bytes | str, addr: Any) -> None:
+        peer = (addr[0], addr[1])
+        allowed = self._verdicts.get(peer)
+        if allowed is None:
+            own = self._transport.get_extra_info("sockname")
+            family = self._transport.get_extra_info("socket").family
+            allowed = datagram_allowed(family, own, peer, self._remote)
+            if len(self._verdicts) >= MAX_PEERS:
+                self._verdicts.clear()
+            self._verdicts[peer] = allowed
+            if not allowed:
+                self._refused()
+        if allowed:
+            super().datagram_received(data, addr)
+
+
+MAX_PEERS = 4096
+"""Peer addresses whose verdict the HTTP/3 server remembers; then it starts again."""
+
+
 class H3Server:
     """HTTP/3 over QUIC on ``host``:``port`` (UDP), until :meth:`stop`.
 
-    Raises OSError when the UDP port cannot be bound.
+    Datagrams from another Unix user's socket on this host are dropped unread and
+    ``refused`` is called once for each such peer; from another machine they are served
+    only when ``remote``. Raises OSError when the UDP port cannot be bound.
     """
 
     def __init__(self, host: str, port: int, certificates: Any, *, app: App,
-                 record: Record) -> None:
+                 record: Record, remote: bool = False,
+                 refused: Callable[[], None] = lambda: None) -> None:
         self.app, self.record = app, record
+        self._remote, self._refused = remote, refused
         self._configuration = QuicConfiguration(is_client=False, alpn_protocols=H3_ALPN,
                                                 idle_timeout=IDLE_TIMEOUT)
         self._configuration.load_cert_chain(certificates.cert_file, certificates.key_file)
@@ -208,12 +246,18 @@ class H3Server:
     def _protocol(self, *args: Any, **kwargs: Any) -> _Protocol:
         return _Protocol(*args, owner=self, **kwargs)
 
+    async def _serve(self, host: str, port: int) -> QuicServer:
+        # As aioquic.asyncio.serve() does, with the server that keeps learners apart.
+        _, server = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: _KeptApart(configuration=self._configuration, create_protocol=self._protocol,
+                               remote=self._remote, refused=self._refused),
+            local_addr=(host, port))
+        return server
+
     def _run(self, host: str, port: int) -> None:
         asyncio.set_event_loop(self._loop)
         try:
-            self._server = self._loop.run_until_complete(
-                serve(host, port, configuration=self._configuration,
-                      create_protocol=self._protocol))
+            self._server = self._loop.run_until_complete(self._serve(host, port))
         except BaseException as exc:
             self._error = exc
             self._loop.close()

@@ -2,7 +2,8 @@
 
 On a hub without a container per learner, every learner's teaching server listens on the
 same loopback, so any learner could connect to any other's. The server closes, unread, a
-connection whose peer socket belongs to another Unix user (``Server._accept``).
+connection whose peer socket belongs to another Unix user (``Server._accept``), and the
+HTTP/3 server drops the datagrams of such a socket (:func:`datagram_allowed`).
 
 On Linux the kernel knows the owner (uid) of every TCP socket of the network namespace.
 It lists them all in ``/proc/net/tcp`` (IPv4) and ``/proc/net/tcp6`` (IPv6); the peer's
@@ -26,8 +27,8 @@ import sys
 from collections.abc import Callable
 from typing import Literal
 
-__all__ = ["CHECKED", "diag_request", "diag_uid", "proc_endpoint", "same_user",
-           "socket_owner"]
+__all__ = ["CHECKED", "datagram_allowed", "diag_request", "diag_uid", "proc_endpoint",
+           "same_user", "socket_owner"]
 
 CHECKED = sys.platform.startswith("linux")
 """Whether this system shows socket owners (Linux). Where it does not, nobody is refused."""
@@ -81,8 +82,9 @@ UID_OFFSET = HEADER.size + 64
 expires, rqueue, wqueue (12), then the uid."""
 
 
-def diag_request(family: int, local: Endpoint, remote: Endpoint) -> bytes:
-    """A SOCK_DIAG_BY_FAMILY request for the one TCP socket with these endpoints.
+def diag_request(family: int, local: Endpoint, remote: Endpoint,
+                 protocol: int = socket.IPPROTO_TCP) -> bytes:
+    """A SOCK_DIAG_BY_FAMILY request for the one TCP (or UDP) socket with these endpoints.
 
     Its body is a ``struct inet_diag_req_v2`` whose ``inet_diag_sockid`` names the
     socket by its own (source) and its peer's (destination) address and port, in network
@@ -90,7 +92,7 @@ def diag_request(family: int, local: Endpoint, remote: Endpoint) -> bytes:
     """
     source = socket.inet_pton(family, local[0]).ljust(16, b"\0")
     destination = socket.inet_pton(family, remote[0]).ljust(16, b"\0")
-    body = (struct.pack("=BBBBI", family, socket.IPPROTO_TCP, 0, 0, ALL_STATES)
+    body = (struct.pack("=BBBBI", family, protocol, 0, 0, ALL_STATES)
             + struct.pack("!HH", local[1], remote[1]) + source + destination
             + struct.pack("=III", 0, NO_COOKIE, NO_COOKIE))
     return HEADER.pack(HEADER.size + len(body), SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, 1, 0) + body
@@ -131,19 +133,19 @@ def _forms(host: str) -> dict[int, str]:
     return {socket.AF_INET: str(v4), socket.AF_INET6: f"::ffff:{v4}"}
 
 
-def _verdict(lookup: Callable[[int, Endpoint, Endpoint], int | None], server: socket.socket,
+def _verdict(lookup: Callable[[int, Endpoint, Endpoint], int | None], family: int,
              own: Endpoint, peer: Endpoint, remote: bool) -> bool | None:
     """With one way of looking sockets up: whether the peer may be served (``remote`` for a
     peer on another machine), or None when this way cannot tell (it does not even find the
     server's own end)."""
     own_forms, peer_forms = _forms(own[0]), _forms(peer[0])
-    for family in (socket.AF_INET, socket.AF_INET6):  # the peer's socket may be either
-        if family in own_forms and family in peer_forms:
-            owner = lookup(family, (peer_forms[family], peer[1]), (own_forms[family], own[1]))
+    for kind in (socket.AF_INET, socket.AF_INET6):  # the peer's socket may be either
+        if kind in own_forms and kind in peer_forms:
+            owner = lookup(kind, (peer_forms[kind], peer[1]), (own_forms[kind], own[1]))
             if owner is not None:
                 return owner == os.geteuid()
     # The peer is no socket of this host, if the lookup finds our own end at least.
-    if lookup(server.family, own, peer) is not None:
+    if lookup(family, own, peer) is not None:
         return remote
     return None
 
@@ -164,7 +166,51 @@ def same_user(sock: socket.socket, remote: bool = False) -> bool:
         return True
     for lookup in (_from_sock_diag, _from_tables):
         try:
-            verdict = _verdict(lookup, sock, own, peer, remote)
+            verdict = _verdict(lookup, sock.family, own, peer, remote)
+        except (OSError, struct.error):
+            continue
+        if verdict is not None:
+            return verdict
+    return True
+
+
+# -- UDP: HTTP/3's datagrams ------------------------------------------------------------------
+
+UDP_TABLES = {socket.AF_INET: "/proc/net/udp", socket.AF_INET6: "/proc/net/udp6"}
+
+
+def _udp_from_sock_diag(family: int, local: Endpoint, remote: Endpoint) -> int | None:
+    """The owner of the UDP socket at ``local`` that would take a datagram from ``remote``
+    (bound to that address or to every address, connected to ``remote`` or to nothing)."""
+    # The kernel reads a UDP request's endpoints the other way round from TCP's (its
+    # udp_diag.c: "src and dst are swapped for historical reasons").
+    with socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_SOCK_DIAG) as link:
+        link.settimeout(1.0)
+        link.send(diag_request(family, remote, local, socket.IPPROTO_UDP))
+        return diag_uid(link.recv(8192))
+
+
+def _udp_from_tables(family: int, local: Endpoint, remote: Endpoint) -> int | None:
+    """As :func:`_udp_from_sock_diag`, from ``/proc/net/udp`` and ``udp6``."""
+    unspecified = "::" if family == socket.AF_INET6 else "0.0.0.0"
+    with open(UDP_TABLES[family], encoding="ascii", errors="replace") as table:
+        text = table.read()
+    for bound in (local[0], unspecified):
+        for connected in (remote, (unspecified, 0)):
+            owner = socket_owner(text, proc_endpoint(bound, local[1]), proc_endpoint(*connected))
+            if owner is not None:
+                return owner
+    return None
+
+
+def datagram_allowed(family: int, own: Endpoint, peer: Endpoint, remote: bool = False) -> bool:
+    """Whether a UDP server at ``own`` may serve datagrams from ``peer``: as
+    :func:`same_user` says for a TCP connection (``family`` is the server socket's)."""
+    if not CHECKED:
+        return True
+    for lookup in (_udp_from_sock_diag, _udp_from_tables):
+        try:
+            verdict = _verdict(lookup, family, own[:2], peer[:2], remote)
         except (OSError, struct.error):
             continue
         if verdict is not None:

@@ -170,7 +170,8 @@ class Server:
         app: the routes and their state (document store, beacons).
         exchanges: the last :data:`RECORD_LIMIT` exchanges, oldest first.
         refused_other_users: connections closed unread because another Unix user's
-            socket made them (learners kept apart on a shared host; see ``_peer.py``).
+            socket made them (learners kept apart on a shared host; see ``_peer.py``);
+            on the TLS server, HTTP/3 peers dropped for the same reason count too.
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, app: App | None = None) -> None:

@@ -155,7 +155,8 @@ class TLSServer(Server):
             from ._h3 import H3Server  # imported here: the QUIC server needs aioquic
 
             self.h3 = H3Server(self.host, self.port, self.certificates, app=self.app,
-                               record=self._record)
+                               record=self._record, remote=self._beyond_loopback,
+                               refused=self._refused_datagrams)
         except BaseException:
             if getattr(self, "_thread", None) is not None:
                 super().stop()
@@ -168,6 +169,10 @@ class TLSServer(Server):
 
     def __repr__(self) -> str:
         return super().__repr__().replace("nocontent.Server", "nocontent.TLSServer")
+
+    def _refused_datagrams(self) -> None:
+        """HTTP/3: another Unix user's peer address, dropped unread (counted once)."""
+        self.refused_other_users += 1
 
     def stop(self) -> None:
         """Stop both transports, wait for their threads, and remove the certificate files."""
