@@ -15,6 +15,7 @@ import pytest
 import rawh3 as h3
 from rawh2 import H2
 
+import nocontent
 import nocontent._server as server_module
 from nocontent import FRAME_MISBEHAVIOURS, serve
 from nocontent._tls import TLSServer, running_ca_file
@@ -179,3 +180,12 @@ def test_stop_removes_the_certificate_files_and_frees_both_ports() -> None:
     assert running_ca_file(port) is None
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
         udp.bind(("127.0.0.1", port))  # the QUIC socket is closed
+
+
+def test_a_field_the_http3_client_cannot_encode_is_refused_with_a_reason(tls) -> None:
+    # Bad input gets a clear message: pylsqpack's own error would reach the learner as a
+    # ValueError from deep inside the client.
+    with pytest.raises(nocontent.LocalProtocolError, match="QPACK encoder refused"):
+        nocontent.exchange(tls.url + "/status/204", headers=[("x-big", "a" * 70_000)],
+                           http_version=3)
+    assert nocontent.exchange(tls.url + "/status/204", http_version=3).status == 204

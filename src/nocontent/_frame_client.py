@@ -114,7 +114,7 @@ def request_fields(method: str, url: str, headers: Sequence[tuple[str, str]] = (
     return fields
 
 
-def _ca_file(host: str, port: int, ca_file: str | None) -> str | None:
+def _ca_file(port: int, ca_file: str | None) -> str | None:
     if ca_file is not None:
         return ca_file
     from ._tls import running_ca_file
@@ -186,7 +186,7 @@ def _connect_h2(scheme: str, host: str, port: int, timeout: float,
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     if scheme == "http":
         return sock
-    context = ssl.create_default_context(cafile=_ca_file(host, port, ca_file))
+    context = ssl.create_default_context(cafile=_ca_file(port, ca_file))
     context.set_alpn_protocols(["h2"])
     try:
         tls = context.wrap_socket(sock, server_hostname=host)
@@ -267,7 +267,7 @@ class _H3Client:
     def __init__(self, host: str, port: int, timeout: float, ca_file: str | None) -> None:
         config = QuicConfiguration(is_client=True, alpn_protocols=["h3"], server_name=host,
                                    idle_timeout=timeout)
-        ca = _ca_file(host, port, ca_file)
+        ca = _ca_file(port, ca_file)
         if ca:
             config.load_verify_locations(cafile=ca)
         self.quic = QuicConnection(configuration=config)
@@ -290,7 +290,11 @@ class _H3Client:
                   + encode_frame(FrameType.SETTINGS, encode_settings(settings)), False)
         self.stream = stream = self.quic.get_next_available_stream_id()
         encoded = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in fields]
-        _, block = pylsqpack.Encoder().encode(stream, encoded)
+        try:
+            _, block = pylsqpack.Encoder().encode(stream, encoded)
+        except (ValueError, RuntimeError) as exc:  # pylsqpack: "... too long", "... failed"
+            raise LocalProtocolError(f"the HTTP/3 client's QPACK encoder refused these "
+                                     f"fields ({exc}); send fewer or shorter ones") from None
         self.send(stream, encode_frame(FrameType.HEADERS, block), not body)
         if body:
             self.send(stream, encode_frame(FrameType.DATA, body), True)

@@ -303,8 +303,6 @@ class _H3Decoder:
                      fields=fields, data=data, note=note, raw=raw)
 
 
-
-
 def decode_h3(items: Sequence[H3Item]) -> list[Frame]:
     """The HTTP/3 frames in ``items``, in order.
 
@@ -320,5 +318,3 @@ def decode_h3(items: Sequence[H3Item]) -> list[Frame]:
         else:
             decoder.feed(item, out)
     return out
-
-
