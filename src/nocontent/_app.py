@@ -18,7 +18,7 @@ from email.utils import formatdate
 
 from ._browserlab import BrowserLab
 from ._editor import Editor
-from ._frame_reply import FrameReply, as_written_frames
+from ._frame_reply import FrameReply, as_written_frames, lowered
 from ._framing import ends_at_header_section, may_carry_content
 from ._http import (
     Headers,
@@ -48,6 +48,12 @@ Handler = Callable[[Request], Response]
 
 SERVER = f"nocontent/{__version__}"
 """The Server field every response carries."""
+
+
+def common_fields(now: float) -> Headers:
+    """Date and Server: what every response the server writes itself starts with."""
+    return (("Date", formatdate(now, usegmt=True)), ("Server", SERVER))
+
 
 DOC_METHODS = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
 MERGE_PATCH = "application/merge-patch+json"
@@ -197,7 +203,7 @@ class App:
         closes it.
         """
         response = handler(request)
-        common = (("Date", formatdate(now, usegmt=True)), ("Server", SERVER))
+        common = common_fields(now)
         if request.version in FRAME_VERSIONS:
             return as_written_frames(Response(status=response.status,
                                               headers=(*common, *response.headers),
@@ -416,13 +422,12 @@ class App:
 
     def _misbehave(self, request: Request, now: float, kind: str) -> Reply:
         if request.version in FRAME_VERSIONS:
-            frames = frame_misbehave(kind, (("date", formatdate(now, usegmt=True)),
-                                            ("server", SERVER)))
+            frames = frame_misbehave(kind, lowered(common_fields(now)))
             if frames is None:
                 return _text(404, f"unknown kind {kind} over {request.version}; "
                              f"kinds: {', '.join(FRAME_KINDS)}")
             return frames
-        common = f"Date: {formatdate(now, usegmt=True)}\r\nServer: {SERVER}\r\n"
+        common = "".join(f"{name}: {value}\r\n" for name, value in common_fields(now))
         reply = misbehave(kind, common)
         if reply is None:
             return _text(404, f"unknown kind {kind}; kinds: {', '.join(KINDS)}")

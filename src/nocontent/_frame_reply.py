@@ -25,6 +25,7 @@ __all__ = [
     "HeadersPart",
     "as_written_frames",
     "frames_for",
+    "lowered",
     "render_frames",
     "text_reply",
 ]
@@ -83,7 +84,7 @@ class FrameReply:
     parts: tuple[Part, ...]
 
 
-def _lowered(headers: Headers) -> Headers:
+def lowered(headers: Headers) -> Headers:
     """Field names in lowercase: "Field names MUST be converted to lowercase when
     constructing an HTTP/2 message" (RFC 9113 §8.2; RFC 9114 §4.2 for HTTP/3)."""
     return tuple((name.lower(), value) for name, value in headers)
@@ -100,7 +101,7 @@ def render_frames(response: Response, method: str, common: Headers = ()) -> Fram
     """
     status = response.status
     fields = [(":status", str(status))]
-    for name, value in _lowered((*common, *response.headers)):
+    for name, value in lowered((*common, *response.headers)):
         if name != "content-length" and name not in CONNECTION_SPECIFIC:
             fields.append((name, value))
     body, length = compliant_content(status, method, response.body)
@@ -119,7 +120,7 @@ def as_written_frames(response: Response) -> FrameReply:
     handler's mistakes reach the wire, where the checker can see them. The
     reason phrase has no place in HTTP/2 or HTTP/3 and is not sent.
     """
-    fields = ((":status", str(response.status)), *_lowered(response.headers))
+    fields = ((":status", str(response.status)), *lowered(response.headers))
     if not response.body:
         return FrameReply(status=response.status, parts=(HeadersPart(fields, True),))
     return FrameReply(status=response.status,

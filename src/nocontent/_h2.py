@@ -32,7 +32,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import formatdate
 
 from h2.config import H2Configuration
 from h2.connection import H2Connection
@@ -50,7 +49,7 @@ from h2.events import (
 from h2.exceptions import ProtocolError
 from h2.settings import SettingCodes, Settings
 
-from ._app import SERVER, App, Reply
+from ._app import App, Reply, common_fields
 from ._frame_reply import DataPart, FrameReply, HeadersPart, Part, frames_for, text_reply
 from ._http import MAX_BODY, MAX_BUFFERED, MAX_HEAD, Headers, Request, Response
 from ._server import close_gently
@@ -368,7 +367,7 @@ def serve_h2(sock: socket.socket, received: bytes, *, app: App, record: Record,
         while not stopping.is_set():
             now = time.time()
             for item in session.receive(data, time.monotonic()):
-                common = (("date", formatdate(now, usegmt=True)), ("server", SERVER), *extra)
+                common = (*common_fields(now), *extra)
                 reply = frames_for(_answer(app, item, now), item.request.method, common)
                 sent = session.respond(item.stream_id, reply)
                 record(item.request.method, item.request.target, reply.status, item.raw, sent,

@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from email.utils import formatdate
 from typing import Any
 
 from aioquic.asyncio import QuicConnectionProtocol
@@ -32,7 +31,7 @@ from aioquic.quic.configuration import QuicConfiguration
 from aioquic.quic.connection import QuicConnection
 from aioquic.quic.events import ProtocolNegotiated, QuicEvent, StreamDataReceived, StreamReset
 
-from ._app import SERVER, App, Reply
+from ._app import App, Reply, common_fields
 from ._frame_reply import FrameReply, HeadersPart, frames_for, text_reply
 from ._http import MAX_BODY, MAX_BUFFERED, MAX_HEAD, Request
 from ._peer import datagram_allowed
@@ -168,7 +167,7 @@ class _Protocol(QuicConnectionProtocol):
                 reply = self._owner.app.handle(request, now)
             except Exception as exc:  # a bug in a route must not end the connection
                 reply = text_reply(500, type(exc).__name__)
-        common = (("date", formatdate(now, usegmt=True)), ("server", SERVER))
+        common = common_fields(now)
         frames = frames_for(reply, request.method, common)
         for part in frames.parts:
             if isinstance(part, HeadersPart):

@@ -20,9 +20,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from email.utils import formatdate
 
-from ._app import SERVER, App, Handler, Reply
+from ._app import App, Handler, Reply, common_fields
 from ._http import (
     MAX_BODY,
     Headers,
@@ -362,7 +361,7 @@ class Server:
 
     @staticmethod
     def _frame(reply: Response, method: str, now: float) -> bytes:
-        common = (("Date", formatdate(now, usegmt=True)), ("Server", SERVER))
+        common = common_fields(now)
         return render_response(
             Response(status=reply.status, headers=(*common, *reply.headers), body=reply.body),
             method,
