@@ -77,13 +77,15 @@ def _capture(args: argparse.Namespace) -> int:
 
 def _clients(args: argparse.Namespace) -> int:
     from . import clients, clients_h2h3
+    from .capture import refuse_unknown
 
     matrices = ((clients, args.out or data_dir() / "clients.json", None),
                 (clients_h2h3, args.out_h2h3 or data_dir() / "clients-h2h3.json", ()))
     names = {client.name for module, _, _ in matrices for client in module.CLIENTS}
-    unknown = [name for name in args.only if name not in names]
-    if unknown:
-        return _fail(f"unknown client {', '.join(unknown)}; known: {', '.join(sorted(names))}")
+    try:
+        refuse_unknown("client", args.only, sorted(names))
+    except ValueError as exc:
+        return _fail(str(exc))
     failed = False
     for module, out, versions in matrices:
         only = [name for name in args.only if name in {c.name for c in module.CLIENTS}]

@@ -44,7 +44,7 @@ from typing import Any
 from .._browserlab import EXPERIMENTS
 from .._server import Server
 from .._version import __version__
-from .capture import normalise, today
+from .capture import normalise, refuse_unknown, today
 
 __all__ = [
     "ENGINES",
@@ -348,9 +348,7 @@ def capture_all(
 
     Returns each engine's capture, or the reason it was skipped.
     """
-    unknown = [name for name in only if name not in _BY_NAME]
-    if unknown:
-        raise ValueError(f"unknown engine {', '.join(unknown)}; known: {', '.join(_BY_NAME)}")
+    refuse_unknown("engine", only, list(_BY_NAME))
     found: dict[str, dict[str, Any] | str] = {}
     for engine in ENGINES:
         if only and engine.name not in only:

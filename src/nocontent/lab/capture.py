@@ -60,6 +60,7 @@ __all__ = [
     "expected",
     "load_captures",
     "normalise",
+    "refuse_unknown",
     "report_of",
     "today",
 ]
@@ -101,6 +102,14 @@ def normalise(text: str) -> str:
     text = _REQUEST_ID.sub(lambda m: f"{m.group(1)}{FIXED_REQUEST_ID}\r", text)
     text = _RUNTIME.sub(lambda m: f"{m.group(1)}{FIXED_RUNTIME}\r", text)
     return _ADDRESS.sub("0x0", text)
+
+
+def refuse_unknown(kind: str, asked: Sequence[str], known: Sequence[str]) -> None:
+    """Raise ValueError naming each of ``asked`` that is not in ``known`` (the lab's
+    ``--only`` and ``cases``): one message for every lab command."""
+    unknown = [name for name in asked if name not in known]
+    if unknown:
+        raise ValueError(f"unknown {kind} {', '.join(unknown)}; known: {', '.join(known)}")
 
 
 def today() -> str:
@@ -658,9 +667,7 @@ def capture_all(
     Returns each framework's capture, or the reason it was skipped. With
     ``write=False`` nothing is saved (to compare with :func:`differences`).
     """
-    unknown = [name for name in only if name not in _BY_NAME]
-    if unknown:
-        raise ValueError(f"unknown framework {', '.join(unknown)}; known: {', '.join(_BY_NAME)}")
+    refuse_unknown("framework", only, list(_BY_NAME))
     results: dict[str, dict[str, Any] | str] = {}
     for framework in FRAMEWORKS:
         if only and framework.name not in only:

@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 from .._misbehave import LATE
 from .._server import Server
 from .._version import __version__
-from .capture import APPS, normalise, today
+from .capture import APPS, normalise, refuse_unknown, today
 
 __all__ = [
     "CASES",
@@ -362,13 +362,8 @@ def run_clients(
     Runs against a fresh embedded server. Returns the versions by client, the
     rows, and the clients skipped with the reason.
     """
-    unknown = [name for name in only if name not in _BY_NAME]
-    if unknown:
-        raise ValueError(f"unknown client {', '.join(unknown)}; known: {', '.join(_BY_NAME)}")
-    unknown = [name for name in cases if name not in {case.id for case in CASES}]
-    if unknown:
-        raise ValueError(f"unknown case {', '.join(unknown)}; known: "
-                         f"{', '.join(case.id for case in CASES)}")
+    refuse_unknown("client", only, list(_BY_NAME))
+    refuse_unknown("case", cases, [case.id for case in CASES])
     versions: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
     skipped: dict[str, str] = {}

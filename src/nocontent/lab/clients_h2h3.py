@@ -47,7 +47,7 @@ from .._misbehave_frames import FRAME_KINDS
 from .._server import Server
 from .._version import __version__
 from .browsers import chromium_missing, chromium_path
-from .capture import APPS, normalise
+from .capture import APPS, normalise, refuse_unknown
 from .clients import (
     EXPECTED_SECOND,
     SECOND,
@@ -649,13 +649,8 @@ def run_clients(
     """
     from .._tls import TLSServer
 
-    unknown = [name for name in only if name not in _BY_NAME]
-    if unknown:
-        raise ValueError(f"unknown client {', '.join(unknown)}; known: {', '.join(_BY_NAME)}")
-    unknown = [name for name in cases if name not in {case.id for case in CASES}]
-    if unknown:
-        raise ValueError(f"unknown case {', '.join(unknown)}; known: "
-                         f"{', '.join(case.id for case in CASES)}")
+    refuse_unknown("client", only, list(_BY_NAME))
+    refuse_unknown("case", cases, [case.id for case in CASES])
     chosen = [case for case in CASES if not cases or case.id in cases]
     versions: dict[str, str] = {}
     rows: list[dict[str, Any]] = []
