@@ -292,8 +292,8 @@ class SmallReads:
         self.sock = sock
         self.reads = 0
 
-    def settimeout(self, seconds: float) -> None:
-        self.sock.settimeout(seconds)
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.sock, name)
 
     def recv(self, size: int) -> bytes:
         self.reads += 1

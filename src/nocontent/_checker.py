@@ -728,7 +728,8 @@ def check(
     ``grace`` is how long to keep listening after the response ends, for
     stray bytes: by default :func:`grace_for` decides (half a second after a
     204 that announced a body not yet received, 0.05 s otherwise); a number
-    listens that long after any response.
+    listens that long after any response. Listening stops sooner when the
+    server is one this process runs and it waits for the next request.
     Raises :class:`nocontent.LocalProtocolError` for a request that is not
     valid HTTP (nothing is sent) and :class:`OSError` when the server cannot
     be reached.

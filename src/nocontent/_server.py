@@ -21,6 +21,7 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from . import _quiet
 from ._app import App, Handler, Reply, common_fields
 from ._http import (
     MAX_BODY,
@@ -91,6 +92,9 @@ class _Connection:
         self.sock = sock
         self.buffer = bytearray()
         self.stopping = stopping
+        self.read = 0  # bytes read in all, told to the wire view when nothing is pending
+        self.key = _quiet.key_of(sock, server_side=True)
+        _quiet.report(self.key, None)
 
     def fill(self, deadline: float) -> None:
         remaining = deadline - time.monotonic()
@@ -103,6 +107,7 @@ class _Connection:
             raise _Closed from exc
         if not chunk:
             raise _Closed
+        self.read += len(chunk)
         self.buffer += chunk
 
     def _read_chunked(self, end: int, deadline: float) -> tuple[bytes, int]:
@@ -128,8 +133,13 @@ class _Connection:
     def read_request(self) -> tuple[Request, bytes]:
         """The next request and its exact bytes; raises _Closed or RemoteProtocolError."""
         deadline = time.monotonic() + IDLE_TIMEOUT
-        while not self.buffer:
-            self.fill(deadline)
+        if not self.buffer:  # all answered: the wire view need not wait for more
+            _quiet.report(self.key, self.read)
+            try:
+                while not self.buffer:
+                    self.fill(deadline)
+            finally:
+                _quiet.report(self.key, None)
         deadline = time.monotonic() + READ_TIMEOUT
         while (end := split_request_head(self.buffer)) is None:
             self.fill(deadline)
@@ -316,6 +326,7 @@ class Server:
             return
         finally:
             sock.close()
+            _quiet.forget(connection.key)
 
     def _answer(self, sock: socket.socket, request: Request, raw: bytes) -> bool:
         """Send the reply to ``request``; False when the connection must close."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, overload
 from urllib.parse import urlsplit
 
+from . import _quiet
 from ._http import (
     Headers,
     ProtocolError,
@@ -39,7 +40,10 @@ __all__ = [
 ]
 
 GRACE = 0.05
-"""Seconds to keep listening after a response ended, for bytes left on the connection."""
+"""Seconds to keep listening after a response ended, for bytes left on the connection.
+
+Listening stops sooner when the server is one this process runs and it is
+already waiting for the next request (:mod:`nocontent._quiet`)."""
 
 Grace = float | Callable[[str, WireResponse, bytes], float]
 """How long to listen after the last response: seconds, or a function of the request's
@@ -175,6 +179,24 @@ def _drain(sock: socket.socket, buffer: bytearray) -> bool:
     return True
 
 
+def _listen(sock: socket.socket, buffer: bytearray, sent: int, until: float) -> bool:
+    """Read what the server sends beyond a response until ``until``; False when it closed.
+
+    A server this process runs says when it has answered all ``sent`` bytes and
+    waits for more: listening stops then, since nothing more can come.
+    """
+    try:
+        if not _quiet.settled(_quiet.key_of(sock, server_side=False), sent, until):
+            while time.monotonic() < until:
+                if not _read_until(sock, until, buffer):
+                    return False
+        return _drain(sock, buffer)
+    except TimeoutError:
+        return True
+    except OSError:
+        return False
+
+
 def _read_response(
     sock: socket.socket, buffer: bytearray, method: str, open_: bool, timeout: float
 ) -> tuple[WireResponse | None, bytes, str | None, bool]:
@@ -228,6 +250,7 @@ def conversation(
     with socket.create_connection((host, port), timeout=timeout) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         open_ = True
+        sent = 0
         for index, (method, data) in enumerate(requests):
             if open_ and index:
                 try:
@@ -236,6 +259,7 @@ def conversation(
                     open_ = False
             early = len(buffer) if data else 0  # b"": read the answer to a pipelined request
             sock.sendall(data)
+            sent += len(data)
             message, interim, error, open_ = _read_response(sock, buffer, method, open_, timeout)
             if message is None:
                 exchanges.append(
@@ -249,14 +273,7 @@ def conversation(
                 wait = pause
             else:
                 wait = grace(method, message, bytes(buffer)) if callable(grace) else grace
-            until = time.monotonic() + wait
-            try:
-                while open_ and time.monotonic() < until:
-                    open_ = _read_until(sock, until, buffer)
-            except TimeoutError:
-                pass
-            except OSError:
-                open_ = False
+            open_ = _listen(sock, buffer, sent, time.monotonic() + wait) if open_ else False
             exchanges.append(
                 Exchange(method=method, request=data, received=interim + message.raw,
                          response=message, error=None, leftover=bytes(buffer), closed=not open_,
@@ -295,7 +312,8 @@ def exchange(
 ) -> Exchange | FrameExchange:
     """Send one request to ``url`` on a new connection and capture the exact reply.
 
-    ``raw`` sends those bytes instead of building a request (HTTP/1.1 only).
+    After the response it listens up to ``grace`` seconds for more bytes (see
+    :data:`GRACE`). ``raw`` sends those bytes instead of building a request (HTTP/1.1 only).
     With ``http_version=2`` (h2c on http://, h2 on https://) or ``3`` (QUIC,
     https:// only) it returns a :class:`nocontent.FrameExchange` that holds
     every frame; ``ca_file`` is the CA to trust for https://, by default that
