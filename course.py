@@ -44,7 +44,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import venv
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -74,8 +73,6 @@ STAMPED = ("pyproject.toml", "constraints.txt")
 KEPT = "# -- Kept as written by `course.py lock`"
 """Starts the end of constraints.txt that `lock` keeps: pins for other Pythons, by hand."""
 LOOPBACK = "127.0.0.1,localhost,::1"
-EXECUTE = ("nbconvert", "--to", "notebook", "--execute", "--log-level=WARN",
-           "--ExecutePreprocessor.kernel_name=python3", "--ExecutePreprocessor.timeout=600")
 
 # Course limits, per notebook: `stats` marks what is over them, tests/test_notebooks.py
 # fails on it. Words are counted by prose_words(); "teaching prose" is every markdown cell
@@ -252,35 +249,13 @@ def notebooks(names: list[str]) -> list[Path]:
     return [Path(name) for name in names]
 
 
-def errors(path: Path) -> list[str]:
-    """The errors an executed notebook shows, except in cells tagged raises-exception."""
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    return [f"In [{cell.get('execution_count')}]: {output['ename']}: {output['evalue']}"
-            for cell in cells if "raises-exception" not in cell["metadata"].get("tags", [])
-            for output in cell.get("outputs", []) if output["output_type"] == "error"]
-
-
 def run(args: list[str]) -> int:
     setup()
     out = Path(tempfile.mkdtemp(prefix="nocontent-run-"))
-    results = []
+    step("running each notebook in a fresh kernel (nocontent._runner)")
     with throwaway_progress():
-        for notebook in notebooks(args):
-            step(f"running {notebook}")
-            started = time.monotonic()
-            # --allow-errors: run every cell and keep the copy, so a failure can be looked at.
-            status = call(JUPYTER, *EXECUTE, "--allow-errors", "--output-dir", out, notebook)
-            copy = out / notebook.name
-            problems = errors(copy) if copy.exists() else []
-            if status != 0 and not problems:
-                problems = [f"nbconvert exited with status {status}"]
-            results.append((notebook, problems, time.monotonic() - started))
-    print()
-    for notebook, problems, seconds in results:
-        print(f"{'FAIL' if problems else 'pass'}  {notebook}  ({seconds:.1f} s)", *problems[:1])
-    failed = sum(bool(problems) for _, problems, _ in results)
-    print(f"{len(results) - failed} passed, {failed} failed")
-    if failed:
+        status = call(PYTHON, "-m", "nocontent._runner", "--out", out, *notebooks(args))
+    if status != 0:
         print(f"The executed copies are in {out}")
         return 1
     shutil.rmtree(out)

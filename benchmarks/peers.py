@@ -4,7 +4,7 @@ Run on demand, not in the test suite; everything is measured in one run, side by
 side, and reported as ratios, because the machine it runs on may be shared:
 
     .venv/bin/python benchmarks/peers.py [--starts 40] [--trips 4000] [--idle 5] [--no-course]
-    .venv/bin/python benchmarks/peers.py --course-only [--notebooks 00 03 ...]
+    .venv/bin/python benchmarks/peers.py --course-only [--serial] [--notebooks 00 03 ...]
 
 Peers, each answering 204 to any request, each in a background thread:
 the standard library's ``ThreadingHTTPServer``, Werkzeug's development server
@@ -22,8 +22,11 @@ the standard library's ``ThreadingHTTPServer``, Werkzeug's development server
    so it has no keep-alive figure); then one new connection per request, all peers;
 3. memory and idle CPU a running embedded server adds, each measured in a fresh
    Python process;
-4. the whole course, notebook by notebook, each in a fresh kernel (nbclient), from
-   the kernel's start to its shutdown; ``--course-only`` runs just this part.
+4. the whole course, notebook by notebook, each in a fresh kernel, as ``python3
+   course.py run`` runs it (``nocontent._runner``: the next kernel starts while a
+   notebook runs, the last one stops while the next runs); ``--serial`` times
+   each kernel's start and shutdown too, nothing overlapped; ``--course-only``
+   runs just this part.
    ``benchmarks/classroom.py --kernels 1`` times the course in one kernel.
 
 Targets (issue 6): start to first 204 no slower than the fastest peer; round-trip
@@ -313,23 +316,32 @@ def pick(numbers: list[str]) -> list[Path]:
     return chosen
 
 
-async def course_times(notebooks: list[Path]) -> list[tuple[str, float, str]]:
+async def course_times(notebooks: list[Path], serial: bool) -> list[tuple[str, float, str]]:
+    """Each notebook's seconds and outcome, run as ``python3 course.py run`` runs them.
+
+    ``serial`` times the plain way instead: start a kernel, run, shut it down and
+    wait, then the next; nothing overlaps.
+    """
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
 
+    from nocontent import _runner
+
+    if not serial:
+        with tempfile.TemporaryFile() as log:
+            done = await _runner.run(notebooks, log=log, report=False)
+        return [(r.notebook.name, r.seconds, "FAIL " + r.problems[0][:60] if r.problems
+                 else "pass") for r in done]
     results = []
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
-        client = NotebookClient(notebook, timeout=600, kernel_name="python3",
+        client = NotebookClient(notebook, timeout=600, kernel_name="python3", allow_errors=True,
                                 resources={"metadata": {"path": str(NOTEBOOKS)}})
         began = time.perf_counter()
-        try:
-            await client.async_execute()
-            outcome = "pass"
-        except CellExecutionError as exc:
-            outcome = "FAIL " + str(exc).strip().splitlines()[-1][:60]
-        results.append((path.name, time.perf_counter() - began, outcome))
+        await client.async_execute()
+        found = _runner.problems(notebook)
+        results.append((path.name, time.perf_counter() - began,
+                        "FAIL " + found[0][:60] if found else "pass"))
     return results
 
 
@@ -371,6 +383,8 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle CPU sampling")
     parser.add_argument("--no-course", action="store_true", help="skip running the notebooks")
     parser.add_argument("--course-only", action="store_true", help="only run the notebooks")
+    parser.add_argument("--serial", action="store_true",
+                        help="time each kernel's start and shutdown too, nothing overlapped")
     parser.add_argument("--notebooks", nargs="*", default=[],
                         help="notebook numbers such as 00 03 (default: all)")
     args = parser.parse_args()
@@ -384,9 +398,10 @@ def main() -> None:
     if not args.no_course:
         notebooks = pick(args.notebooks)
         began = time.perf_counter()
-        results = asyncio.run(course_times(notebooks))
+        results = asyncio.run(course_times(notebooks, args.serial))
         total = time.perf_counter() - began
-        rows = [["notebook (fresh kernel each)", "seconds", "result"]]
+        how = "serial" if args.serial else "as course.py run"
+        rows = [[f"notebook (fresh kernel each, {how})", "seconds", "result"]]
         rows += [[name, f"{seconds:.1f}", outcome] for name, seconds, outcome in results]
         rows.append([f"whole course ({len(notebooks)} notebooks)", f"{total:.1f}",
                      "pass" if all(o == "pass" for *_, o in results) else "FAIL"])
