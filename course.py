@@ -175,6 +175,18 @@ def installed(requirements: str) -> bool:
     return done in (wanted_stamp(requirements), wanted_stamp(DEV))
 
 
+def bytecode_option() -> list[str]:
+    """What pip is told about compiling the modules it installs to bytecode (``.pyc``).
+
+    By default pip compiles every module, 47 MB of the learner's .venv that the
+    course mostly never imports. Python writes the bytecode of a module itself the
+    first time it is imported, so pip need not, unless PYTHONDONTWRITEBYTECODE
+    forbids that: then every start would compile from source again, and pip
+    compiles everything up front as usual.
+    """
+    return [] if os.environ.get("PYTHONDONTWRITEBYTECODE") else ["--no-compile"]
+
+
 def setup(requirements: str = LEARNER, constrained: bool = True) -> None:
     """Create .venv if needed and install ``requirements`` when the stamp is out of date."""
     if not PYTHON.exists():
@@ -187,13 +199,17 @@ def setup(requirements: str = LEARNER, constrained: bool = True) -> None:
                      "On Debian or Ubuntu, install the venv module: sudo apt install python3-venv")
         # A newer pip is nice to have, not needed: carry on if it cannot be fetched.
         step("updating pip in .venv")
-        if not quietly(PYTHON, "-m", "pip", "install", "--upgrade", "pip"):
+        if not quietly(PYTHON, "-m", "pip", "install", "--upgrade", *bytecode_option(), "pip"):
             step("could not update pip (see above); carrying on with the one .venv has")
+        if sys.version_info < (3, 12):
+            # Python 3.10 and 3.11 put setuptools (10 MB) into every venv, 3.12 no longer
+            # does; nothing here uses it (pip builds the editable install in isolation).
+            quietly(PYTHON, "-m", "pip", "uninstall", "--yes", "setuptools")
     if constrained and installed(requirements):
         return
     step(f"installing {requirements} into .venv (the first time takes a minute or two)")
     command = [PYTHON, "-m", "pip", "install", "--disable-pip-version-check",
-               "-r", requirements]
+               *bytecode_option(), "-r", requirements]
     if constrained and (ROOT / "constraints.txt").exists():
         command += ["-c", "constraints.txt"]
     if not quietly(*command):

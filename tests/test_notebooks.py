@@ -456,3 +456,24 @@ def test_the_course_map_lists_every_notebook_with_its_minutes() -> None:
         assert name.startswith(number) and abs(int(minutes) - estimate) <= 1, (name, estimate)
         header = re.search(r"About (\d+) minutes", course.markdown(course.load(path)))
         assert header and int(header.group(1)) == int(minutes), name
+
+
+@pytest.mark.parametrize(("forbidden", "compiled"), [("", False), ("1", True)])
+def test_pip_compiles_bytecode_only_where_python_may_not_write_it_itself(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, forbidden: str, compiled: bool
+) -> None:
+    """The learner's install leaves bytecode to Python's first import, unless that is off."""
+    commands: list[list[str]] = []
+
+    def quietly(*cmd: object) -> bool:
+        commands.append([str(c) for c in cmd])
+        return True
+
+    monkeypatch.setattr(course, "quietly", quietly)
+    monkeypatch.setattr(course, "installed", lambda requirements: False)
+    monkeypatch.setattr(course, "STAMP", tmp_path / "stamp")
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", forbidden)
+    course.setup()
+    [install] = [c for c in commands if "-r" in c]
+    assert ("--no-compile" not in install) is compiled
+    assert install[install.index("-r") + 1] == course.LEARNER
