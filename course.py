@@ -8,8 +8,9 @@ usage:
   python3 course.py test [ARGS...]         set up with the test tools too, then ruff and pytest:
                                            unit tests and every notebook under nbval (ARGS go
                                            to pytest)
-  python3 course.py run [NOTEBOOK...]      execute notebooks headless into a temporary folder and
-                                           report pass/fail; committed files are not touched
+  python3 course.py run [NOTEBOOK...]      execute notebooks headless, a fresh kernel each, into
+                                           a temporary folder and report pass/fail; committed
+                                           files are not touched
   python3 course.py refresh NOTEBOOK...    re-execute notebooks in place to regenerate their saved
                                            outputs and widget state (for authors)
   python3 course.py stats [NOTEBOOK...]    size of each notebook against the course's limits
