@@ -327,11 +327,13 @@ async def course_times(notebooks: list[Path], serial: bool) -> list[tuple[str, f
 
     from nocontent import _runner
 
+    def outcome(problems: tuple[str, ...]) -> str:
+        return "FAIL " + problems[0][:60] if problems else "pass"
+
     if not serial:
         with tempfile.TemporaryFile() as log:
             done = await _runner.run(notebooks, log=log, report=False)
-        return [(r.notebook.name, r.seconds, "FAIL " + r.problems[0][:60] if r.problems
-                 else "pass") for r in done]
+        return [(r.notebook.name, r.seconds, outcome(r.problems)) for r in done]
     results = []
     for path in notebooks:
         notebook = nbformat.read(path, as_version=4)
@@ -339,9 +341,8 @@ async def course_times(notebooks: list[Path], serial: bool) -> list[tuple[str, f
                                 resources={"metadata": {"path": str(NOTEBOOKS)}})
         began = time.perf_counter()
         await client.async_execute()
-        found = _runner.problems(notebook)
         results.append((path.name, time.perf_counter() - began,
-                        "FAIL " + found[0][:60] if found else "pass"))
+                        outcome(_runner.problems(notebook))))
     return results
 
 
