@@ -182,6 +182,41 @@ def test_stop_removes_the_certificate_files_and_frees_both_ports() -> None:
         udp.bind(("127.0.0.1", port))  # the QUIC socket is closed
 
 
+def test_no_connection_is_taken_before_alt_svc_and_http3_are_ready(monkeypatch) -> None:
+    """Regression: TCP was accepted while Alt-Svc was still empty and HTTP/3 not yet up."""
+    import nocontent._h3 as h3_module
+
+    seen = []
+    real = h3_module.H3Server
+
+    def watched(*args, **kwargs):
+        server = kwargs["record"].__self__  # the TLSServer being set up
+        seen.append((server.alt_svc, getattr(server, "_thread", None)))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(h3_module, "H3Server", watched)
+    server = TLSServer()
+    try:
+        assert seen == [(f'h3=":{server.port}"', None)], "accepting before HTTP/3 was up"
+        assert server._thread.is_alive()
+    finally:
+        server.stop()
+
+
+def test_a_failed_http3_start_leaves_nothing_open(monkeypatch) -> None:
+    import nocontent._h3 as h3_module
+
+    def broken(*args, **kwargs):
+        raise OSError("the UDP port is taken")
+
+    monkeypatch.setattr(h3_module, "H3Server", broken)
+    before = set(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else set()
+    with pytest.raises(OSError, match="UDP port"):
+        TLSServer()
+    if before:
+        assert set(os.listdir("/proc/self/fd")) <= before, "a socket was left open"
+
+
 def test_a_field_the_http3_client_cannot_encode_is_refused_with_a_reason(tls) -> None:
     # Bad input gets a clear message: pylsqpack's own error would reach the learner as a
     # ValueError from deep inside the client.

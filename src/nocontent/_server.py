@@ -200,9 +200,18 @@ class Server:
         # Asked to listen beyond loopback, it serves other machines; a peer on this host
         # is served only when it is this Unix user's (see _peer).
         self._beyond_loopback = not ipaddress.ip_address(bound_host).is_loopback
+        try:
+            self._before_accepting()
+        except BaseException:
+            for sock in (self._listener, self._wake_r, self._wake_w):
+                sock.close()
+            raise
         self._thread = threading.Thread(target=self._accept_loop, name="nocontent-accept",
                                         daemon=True)
         self._thread.start()
+
+    def _before_accepting(self) -> None:
+        """Finish setting up, with the port known, before the first connection is taken."""
 
     def __enter__(self) -> Server:
         return self

@@ -145,21 +145,10 @@ class TLSServer(Server):
                                           self.certificates.key_file)
             self._context.set_alpn_protocols(["h2", "http/1.1"])
             self.ca_file = self.certificates.ca_file
-            self.alt_svc = ""
             app = app or App()
             app.scheme = "https"
-            super().__init__(host, port, app)
-            self.alt_svc = f'h3=":{self.port}"'
-            shown = self.url.split("://", 1)[1]
-            self.url = f"https://{shown}"
-            from ._h3 import H3Server  # imported here: the QUIC server needs aioquic
-
-            self.h3 = H3Server(self.host, self.port, self.certificates, app=self.app,
-                               record=self._record, remote=self._beyond_loopback,
-                               refused=self._refused_datagrams)
+            super().__init__(host, port, app)  # calls _before_accepting
         except BaseException:
-            if getattr(self, "_thread", None) is not None:
-                super().stop()
             shutil.rmtree(self._folder, ignore_errors=True)
             raise
         with _running_lock:
@@ -169,6 +158,16 @@ class TLSServer(Server):
 
     def __repr__(self) -> str:
         return super().__repr__().replace("nocontent.Server", "nocontent.TLSServer")
+
+    def _before_accepting(self) -> None:
+        """Alt-Svc and the HTTP/3 server it names are ready before the first TCP connection."""
+        self.alt_svc = f'h3=":{self.port}"'
+        self.url = "https://" + self.url.split("://", 1)[1]
+        from ._h3 import H3Server  # imported here: the QUIC server needs aioquic
+
+        self.h3 = H3Server(self.host, self.port, self.certificates, app=self.app,
+                           record=self._record, remote=self._beyond_loopback,
+                           refused=self._refused_datagrams)
 
     def _refused_datagrams(self) -> None:
         """HTTP/3: another Unix user's peer address, dropped unread (counted once)."""
