@@ -79,10 +79,11 @@ async def run(paths: list[Path], out: Path | None = None, *, log: IO[bytes],
     """Run ``paths`` in order, a fresh kernel each; save the executed copies in ``out``."""
     results: list[Result] = []
     stopping: list[asyncio.Task[None]] = []
-    upcoming = asyncio.create_task(_start(paths[0].parent, log)) if paths else None
+    if not paths:
+        return results
+    upcoming = asyncio.create_task(_start(paths[0].parent, log))
     for index, path in enumerate(paths):
         began = time.monotonic()
-        assert upcoming is not None
         manager = await upcoming
         if index + 1 < len(paths):
             upcoming = asyncio.create_task(_start(paths[index + 1].parent, log))
